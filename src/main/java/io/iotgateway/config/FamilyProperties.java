@@ -1,0 +1,53 @@
+package io.iotgateway.config;
+
+import jakarta.validation.Valid;
+import jakarta.validation.constraints.NotBlank;
+import jakarta.validation.constraints.NotEmpty;
+import jakarta.validation.constraints.NotNull;
+import jakarta.validation.constraints.Pattern;
+import java.util.List;
+
+/**
+ * One device family: which MQTT topics it owns and how its payload maps to canonical telemetry records. Families are
+ * data, not code, so adding one is a configuration change.
+ *
+ * @param name kebab-case name, used in route ids and MQTT client ids
+ * @param topic topic pattern whose levels are literals or {@code {variable}}; {@code {deviceId}} and
+ *     {@code {sensorType}} are understood, other variables are kept as metadata
+ * @param filter MQTT subscription filter; derived from {@code topic} when absent
+ * @param schema location of the JSON Schema the raw payload must satisfy
+ * @param deviceIdField payload field holding the device id (must agree with the topic's {@code {deviceId}})
+ * @param readings one entry per canonical record produced from a payload
+ * @param timestampField payload field with the device time (epoch seconds, epoch millis or ISO-8601)
+ * @param metadataField payload object merged into the record metadata
+ * @param fanOut optional copy of the original payload to a seed-compatible Kafka topic
+ */
+public record FamilyProperties(
+        @NotBlank @Pattern(regexp = "[a-z0-9]+(-[a-z0-9]+)*", message = "must be kebab-case, e.g. room-sensors")
+                String name,
+        @NotBlank String topic,
+        String filter,
+        @NotBlank String schema,
+        String deviceIdField,
+        @NotEmpty List<@Valid @NotNull Reading> readings,
+        String timestampField,
+        String metadataField,
+        @Valid FanOut fanOut) {
+
+    /**
+     * @param sensorType fixed sensor type of this reading
+     * @param sensorTypeField payload field holding the sensor type (when neither this nor {@code sensorType} is set,
+     *     the topic's {@code {sensorType}} is used)
+     * @param valueField payload field holding the numeric value
+     * @param unit fixed unit
+     * @param unitField payload field holding the unit
+     */
+    public record Reading(
+            String sensorType, String sensorTypeField, @NotBlank String valueField, String unit, String unitField) {}
+
+    /**
+     * @param topic Kafka topic template, e.g. {@code bike.{deviceId}.{sensorType}}
+     * @param key record key template; {@code {deviceId}} when absent
+     */
+    public record FanOut(@NotBlank String topic, String key) {}
+}

@@ -1,0 +1,143 @@
+package io.iotgateway.errors;
+
+import io.iotgateway.config.GatewayProperties;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import org.apache.camel.Exchange;
+import org.apache.camel.Message;
+import org.apache.camel.component.kafka.KafkaConstants;
+import org.apache.camel.component.paho.mqtt5.PahoMqtt5Constants;
+import org.apache.camel.support.DefaultMessage;
+import org.springframework.stereotype.Component;
+
+/**
+ * Turns a failed exchange into dead-letter records: the original bytes, keyed by device id where known, with the
+ * reason in headers. A batch from Kafka becomes one record per original record.
+ */
+@Component
+class DeadLetterRecords {
+
+    static final String HEADER_REASON = "x-error-reason";
+    static final String HEADER_DETAIL = "x-error-detail";
+    static final String HEADER_SOURCE_TOPIC = io.iotgateway.telemetry.KafkaHeaders.SOURCE_TOPIC;
+    static final String HEADER_RECEIVED_AT = io.iotgateway.telemetry.KafkaHeaders.RECEIVED_AT;
+    static final String HEADER_FAMILY = io.iotgateway.telemetry.KafkaHeaders.FAMILY;
+    static final String HEADER_TRUNCATED = "x-original-size";
+
+    private static final String REASON_PROPERTY = "gateway.deadLetterReason";
+    private static final int MAX_DETAIL_CHARS = 1000;
+
+    private final MeterRegistry meters;
+    private final Clock clock;
+    private final int maxBodyBytes;
+
+    DeadLetterRecords(MeterRegistry meters, Clock clock, GatewayProperties properties) {
+        this.meters = meters;
+        this.clock = clock;
+        this.maxBodyBytes = properties.ingest().deadLetterMaxBytes();
+    }
+
+    void toRecords(Exchange exchange) {
+        Throwable cause = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
+        RejectReason reason =
+                cause instanceof MessageRejectedException rejected ? rejected.reason() : RejectReason.PROCESSING_FAILED;
+        String detail = describe(cause);
+        exchange.setProperty(REASON_PROPERTY, reason);
+
+        List<Message> out = new ArrayList<>();
+        Object body = exchange.getMessage().getBody();
+        if (body instanceof List<?> batch && !batch.isEmpty() && batch.get(0) instanceof Exchange) {
+            for (Object item : batch) {
+                Exchange record = (Exchange) item;
+                Message message = record.getMessage();
+                out.add(record(
+                        exchange,
+                        message.getBody(byte[].class),
+                        message.getHeader(KafkaConstants.KEY, String.class),
+                        message.getHeader(KafkaConstants.TOPIC, String.class),
+                        null,
+                        reason,
+                        detail));
+            }
+        } else {
+            String sourceTopic = exchange.getProperty(GatewayExchange.SOURCE_TOPIC, String.class);
+            if (sourceTopic == null) {
+                sourceTopic = exchange.getMessage().getHeader(PahoMqtt5Constants.MQTT_TOPIC, String.class);
+            }
+            out.add(record(
+                    exchange,
+                    exchange.getMessage().getBody(byte[].class),
+                    exchange.getProperty(GatewayExchange.DEVICE_ID, String.class),
+                    sourceTopic,
+                    exchange.getProperty(GatewayExchange.FAMILY, String.class),
+                    reason,
+                    detail));
+        }
+        exchange.getMessage().setBody(out);
+    }
+
+    void countPublished(Exchange exchange) {
+        RejectReason reason = exchange.getProperty(REASON_PROPERTY, RejectReason.class);
+        int count = exchange.getMessage().getBody(List.class).size();
+        Counter.builder("gateway.dead.letters")
+                .description("Messages published to the dead-letter topic")
+                .tag("reason", reason.code())
+                .register(meters)
+                .increment(count);
+    }
+
+    private Message record(
+            Exchange exchange,
+            byte[] payload,
+            String key,
+            String sourceTopic,
+            String family,
+            RejectReason reason,
+            String detail) {
+        byte[] body = payload == null ? new byte[0] : payload;
+        Message message = new DefaultMessage(exchange.getContext());
+        if (body.length > maxBodyBytes) {
+            // Keep the record under Kafka's size limit; otherwise it could never be dead-lettered at all.
+            message.setHeader(HEADER_TRUNCATED, String.valueOf(body.length));
+            body = Arrays.copyOf(body, maxBodyBytes);
+        }
+        message.setBody(body);
+        if (key != null) {
+            message.setHeader(KafkaConstants.KEY, key);
+        }
+        message.setHeader(HEADER_REASON, reason.code());
+        message.setHeader(HEADER_DETAIL, detail);
+        message.setHeader(HEADER_SOURCE_TOPIC, sourceTopic == null ? "" : sourceTopic);
+        Instant receivedAt = exchange.getProperty(GatewayExchange.RECEIVED_AT, Instant.class);
+        message.setHeader(HEADER_RECEIVED_AT, (receivedAt == null ? clock.instant() : receivedAt).toString());
+        if (family != null) {
+            message.setHeader(HEADER_FAMILY, family);
+        }
+        return message;
+    }
+
+    /** The reason as an operator reads it: the exception's own words, never a stack trace. */
+    private static String describe(Throwable cause) {
+        if (cause == null) {
+            return "unknown failure";
+        }
+        if (cause instanceof MessageRejectedException) {
+            return truncate(cause.getMessage());
+        }
+        Throwable root = cause;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        String text = root.getClass().getSimpleName() + (root.getMessage() == null ? "" : ": " + root.getMessage());
+        return truncate(text);
+    }
+
+    private static String truncate(String text) {
+        return text.length() <= MAX_DETAIL_CHARS ? text : text.substring(0, MAX_DETAIL_CHARS) + "...";
+    }
+}

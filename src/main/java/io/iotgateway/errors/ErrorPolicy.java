@@ -1,0 +1,68 @@
+package io.iotgateway.errors;
+
+import com.mongodb.MongoNodeIsRecoveringException;
+import com.mongodb.MongoNotPrimaryException;
+import com.mongodb.MongoSocketException;
+import com.mongodb.MongoTimeoutException;
+import io.iotgateway.config.GatewayProperties;
+import java.net.ConnectException;
+import org.apache.camel.LoggingLevel;
+import org.apache.camel.builder.RouteConfigurationBuilder;
+import org.apache.kafka.common.errors.RetriableException;
+import org.springframework.stereotype.Component;
+
+/**
+ * The gateway's single error policy. Routes opt in with {@code routeConfigurationId(ERROR_POLICY)}.
+ *
+ * <ul>
+ *   <li>A rejected message (bad payload, unknown topic) goes straight to the dead-letter topic with its reason.
+ *   <li>A broker that is unavailable is not the message's fault: the exchange is redelivered with exponential back-off,
+ *       by default until it succeeds. Meanwhile MQTT messages stay un-acknowledged and Kafka offsets uncommitted, so
+ *       the brokers hold the backlog and nothing is lost.
+ *   <li>Anything else is retried a few times, then dead-lettered with reason {@code processing-failed}.
+ * </ul>
+ *
+ * If the dead-letter topic itself cannot be written, the exchange fails instead of being swallowed: the MQTT message
+ * is not acknowledged and the broker redelivers it when the session resumes.
+ */
+@Component
+class ErrorPolicy extends RouteConfigurationBuilder {
+
+    private final GatewayProperties.Errors errors;
+
+    ErrorPolicy(GatewayProperties properties) {
+        this.errors = properties.errors();
+    }
+
+    @Override
+    public void configuration() {
+        var policy = routeConfiguration(GatewayExchange.ERROR_POLICY);
+        policy.errorHandler(deadLetterChannel(GatewayExchange.DEAD_LETTER_ENDPOINT)
+                .deadLetterHandleNewException(false)
+                .useOriginalMessage()
+                .maximumRedeliveries(errors.maxRedeliveries())
+                .redeliveryDelay(errors.redeliveryDelay().toMillis())
+                .useExponentialBackOff()
+                .backOffMultiplier(2)
+                .maximumRedeliveryDelay(errors.maxRedeliveryDelay().toMillis())
+                .retryAttemptedLogLevel(LoggingLevel.WARN)
+                .retriesExhaustedLogLevel(LoggingLevel.WARN)
+                .logExhaustedMessageHistory(false));
+
+        policy.onException(MessageRejectedException.class).maximumRedeliveries(0);
+
+        policy.onException(
+                        RetriableException.class,
+                        MongoSocketException.class,
+                        MongoTimeoutException.class,
+                        MongoNotPrimaryException.class,
+                        MongoNodeIsRecoveringException.class,
+                        ConnectException.class)
+                .maximumRedeliveries(errors.transientMaxRedeliveries())
+                .redeliveryDelay(errors.redeliveryDelay().toMillis())
+                .useExponentialBackOff()
+                .backOffMultiplier(2)
+                .maximumRedeliveryDelay(errors.maxRedeliveryDelay().toMillis())
+                .retryAttemptedLogLevel(LoggingLevel.WARN);
+    }
+}

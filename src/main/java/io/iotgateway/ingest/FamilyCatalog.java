@@ -1,0 +1,150 @@
+package io.iotgateway.ingest;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.networknt.schema.JsonSchema;
+import com.networknt.schema.JsonSchemaFactory;
+import com.networknt.schema.SpecVersion;
+import io.iotgateway.config.FamilyProperties;
+import io.iotgateway.config.GatewayProperties;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.springframework.core.io.Resource;
+import org.springframework.core.io.ResourceLoader;
+import org.springframework.stereotype.Component;
+
+/**
+ * The configured device families, checked and compiled once at start-up. Any inconsistency stops the application
+ * with the offending property, e.g. {@code gateway.families[2].topic}.
+ */
+@Component
+class FamilyCatalog {
+
+    private static final Pattern TEMPLATE_VARIABLE = Pattern.compile("\\{([A-Za-z][A-Za-z0-9]*)}");
+
+    private final List<Family> families;
+
+    FamilyCatalog(GatewayProperties properties, ResourceLoader resources, ObjectMapper json) {
+        JsonSchemaFactory schemas = JsonSchemaFactory.getInstance(SpecVersion.VersionFlag.V202012);
+        List<Family> compiled = new ArrayList<>();
+        Set<String> names = new java.util.HashSet<>();
+        for (int i = 0; i < properties.families().size(); i++) {
+            FamilyProperties family = properties.families().get(i);
+            String key = "gateway.families[" + i + "]";
+            if (!names.add(family.name())) {
+                throw new IllegalStateException(
+                        key + ".name: '" + family.name() + "' is used by another family; names must be unique");
+            }
+            compiled.add(compile(key, family, schemas, resources, json));
+        }
+        this.families = List.copyOf(compiled);
+    }
+
+    /** The family owning {@code topic} and the variables the topic binds, or empty if no family owns it. */
+    Optional<Match> resolve(String topic) {
+        for (Family family : families) {
+            Optional<Map<String, String>> variables = family.pattern().match(topic);
+            if (variables.isPresent()) {
+                return Optional.of(new Match(family, variables.get()));
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** One subscription per distinct filter, named after the first family that declares it. */
+    Map<String, String> subscriptionsByName() {
+        Map<String, String> byFilter = new LinkedHashMap<>();
+        for (Family family : families) {
+            byFilter.putIfAbsent(family.filter(), family.properties().name());
+        }
+        Map<String, String> byName = new LinkedHashMap<>();
+        byFilter.forEach((filter, name) -> byName.put(name, filter));
+        return byName;
+    }
+
+    List<String> patterns() {
+        return families.stream().map(f -> f.pattern().toString()).toList();
+    }
+
+    private static Family compile(
+            String key,
+            FamilyProperties family,
+            JsonSchemaFactory schemas,
+            ResourceLoader resources,
+            ObjectMapper json) {
+        TopicPattern pattern;
+        try {
+            pattern = TopicPattern.parse(family.topic());
+        } catch (IllegalArgumentException e) {
+            throw new IllegalStateException(key + ".topic: " + e.getMessage(), e);
+        }
+        List<String> variables = pattern.variables();
+        if (!variables.contains("deviceId") && isBlank(family.deviceIdField())) {
+            throw new IllegalStateException(
+                    key + ": expected a device id source: a {deviceId} level in 'topic' or a 'device-id-field'");
+        }
+        for (int r = 0; r < family.readings().size(); r++) {
+            FamilyProperties.Reading reading = family.readings().get(r);
+            if (isBlank(reading.sensorType())
+                    && isBlank(reading.sensorTypeField())
+                    && !variables.contains("sensorType")) {
+                throw new IllegalStateException(key + ".readings[" + r
+                        + "]: expected 'sensor-type', 'sensor-type-field' or a {sensorType} level in 'topic'");
+            }
+        }
+        if (family.fanOut() != null) {
+            List<String> known = new ArrayList<>(variables);
+            known.add("deviceId");
+            known.add("sensorType");
+            checkTemplate(key + ".fan-out.topic", family.fanOut().topic(), known);
+            if (family.fanOut().key() != null) {
+                checkTemplate(key + ".fan-out.key", family.fanOut().key(), known);
+            }
+        }
+        String filter = isBlank(family.filter()) ? pattern.filter() : family.filter();
+        return new Family(
+                family, pattern, filter, loadSchema(key + ".schema", family.schema(), schemas, resources, json));
+    }
+
+    private static void checkTemplate(String key, String template, List<String> known) {
+        Matcher matcher = TEMPLATE_VARIABLE.matcher(template);
+        while (matcher.find()) {
+            if (!known.contains(matcher.group(1))) {
+                throw new IllegalStateException(
+                        key + ": '" + template + "' uses {" + matcher.group(1) + "}, expected one of " + known);
+            }
+        }
+    }
+
+    private static JsonSchema loadSchema(
+            String key, String location, JsonSchemaFactory schemas, ResourceLoader resources, ObjectMapper json) {
+        Resource resource = resources.getResource(location);
+        if (!resource.exists()) {
+            throw new IllegalStateException(
+                    key + ": no JSON Schema at '" + location + "' (expected classpath:... or file:...)");
+        }
+        try (InputStream in = resource.getInputStream()) {
+            JsonNode schema = json.readTree(in);
+            return schemas.getSchema(schema);
+        } catch (IOException | RuntimeException e) {
+            throw new IllegalStateException(
+                    key + ": '" + location + "' is not a valid JSON Schema: " + e.getMessage(), e);
+        }
+    }
+
+    private static boolean isBlank(String value) {
+        return value == null || value.isBlank();
+    }
+
+    record Family(FamilyProperties properties, TopicPattern pattern, String filter, JsonSchema schema) {}
+
+    record Match(Family family, Map<String, String> variables) {}
+}

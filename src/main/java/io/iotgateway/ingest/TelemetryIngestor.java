@@ -1,0 +1,145 @@
+package io.iotgateway.ingest;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.networknt.schema.ValidationMessage;
+import io.iotgateway.config.GatewayProperties;
+import io.iotgateway.errors.GatewayExchange;
+import io.iotgateway.errors.MessageRejectedException;
+import io.iotgateway.errors.RejectReason;
+import io.iotgateway.routing.TelemetryRouter;
+import io.iotgateway.telemetry.TelemetryRecord;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.io.IOException;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.List;
+import java.util.Set;
+import java.util.stream.Collectors;
+import org.apache.camel.Exchange;
+import org.apache.camel.Message;
+import org.apache.camel.Processor;
+import org.apache.camel.component.paho.mqtt5.PahoMqtt5Constants;
+import org.eclipse.paho.mqttv5.common.packet.MqttProperties;
+import org.eclipse.paho.mqttv5.common.packet.UserProperty;
+import org.springframework.stereotype.Component;
+
+/**
+ * Validates one MQTT message and turns it into the Kafka records to publish. Every way a message can be unusable
+ * ends in a {@link MessageRejectedException} with a precise reason, which the error policy dead-letters.
+ */
+@Component
+class TelemetryIngestor implements Processor {
+
+    /** MQTT 5 user property a device may set to identify a message across redeliveries. */
+    static final String MESSAGE_ID_PROPERTY = "message-id";
+
+    private static final int MAX_SCHEMA_ERRORS = 5;
+
+    private final FamilyCatalog families;
+    private final TelemetryRouter router;
+    private final ObjectMapper json;
+    private final MeterRegistry meters;
+    private final Clock clock;
+    private final int maxPayloadBytes;
+
+    TelemetryIngestor(
+            FamilyCatalog families,
+            TelemetryRouter router,
+            ObjectMapper json,
+            MeterRegistry meters,
+            Clock clock,
+            GatewayProperties properties) {
+        this.families = families;
+        this.router = router;
+        this.json = json;
+        this.meters = meters;
+        this.clock = clock;
+        this.maxPayloadBytes = properties.ingest().maxPayloadBytes();
+    }
+
+    @Override
+    public void process(Exchange exchange) {
+        Instant receivedAt = clock.instant();
+        Message in = exchange.getMessage();
+        String topic = in.getHeader(PahoMqtt5Constants.MQTT_TOPIC, String.class);
+        exchange.setProperty(GatewayExchange.RECEIVED_AT, receivedAt);
+        exchange.setProperty(GatewayExchange.SOURCE_TOPIC, topic);
+
+        byte[] payload = in.getBody(byte[].class);
+        if (payload == null) {
+            payload = new byte[0];
+        }
+        FamilyCatalog.Match match = families.resolve(topic)
+                .orElseThrow(() -> new MessageRejectedException(
+                        RejectReason.UNKNOWN_FAMILY,
+                        "topic '" + topic + "' matches no device family; expected one of " + families.patterns()));
+        String family = match.family().properties().name();
+        exchange.setProperty(GatewayExchange.FAMILY, family);
+        exchange.setProperty(GatewayExchange.DEVICE_ID, match.variables().get("deviceId"));
+        meters.counter("gateway.ingest.messages", "family", family).increment();
+
+        if (payload.length > maxPayloadBytes) {
+            throw new MessageRejectedException(
+                    RejectReason.PAYLOAD_TOO_LARGE,
+                    "payload is " + payload.length + " bytes; the limit is " + maxPayloadBytes + " bytes");
+        }
+        JsonNode document = parse(payload);
+        Set<ValidationMessage> violations = match.family().schema().validate(document);
+        if (!violations.isEmpty()) {
+            throw new MessageRejectedException(RejectReason.SCHEMA_VIOLATION, describe(violations));
+        }
+
+        List<TelemetryRecord> records =
+                TelemetryMapper.map(match, topic, document, payload, messageKey(in), receivedAt);
+        exchange.setProperty(GatewayExchange.DEVICE_ID, records.get(0).deviceId());
+        in.setBody(router.route(records, match.family().properties(), match.variables(), payload));
+    }
+
+    private JsonNode parse(byte[] payload) {
+        try {
+            JsonNode document = json.readTree(payload);
+            if (document == null || document.isMissingNode()) {
+                throw new MessageRejectedException(RejectReason.NOT_JSON, "payload is empty");
+            }
+            if (!document.isObject()) {
+                throw new MessageRejectedException(
+                        RejectReason.NOT_JSON, "payload is JSON but not an object: " + document.getNodeType());
+            }
+            return document;
+        } catch (JsonProcessingException e) {
+            throw new MessageRejectedException(
+                    RejectReason.NOT_JSON,
+                    "payload is not valid JSON: " + e.getOriginalMessage()
+                            + (e.getLocation() == null
+                                    ? ""
+                                    : " at byte " + e.getLocation().getByteOffset()));
+        } catch (IOException e) {
+            throw new MessageRejectedException(RejectReason.NOT_JSON, "payload is not valid JSON: " + e.getMessage());
+        }
+    }
+
+    private static String describe(Set<ValidationMessage> violations) {
+        String listed = violations.stream()
+                .limit(MAX_SCHEMA_ERRORS)
+                .map(ValidationMessage::getMessage)
+                .sorted()
+                .collect(Collectors.joining("; "));
+        int more = violations.size() - MAX_SCHEMA_ERRORS;
+        return more > 0 ? listed + "; and " + more + " more" : listed;
+    }
+
+    private static String messageKey(Message in) {
+        MqttProperties properties = in.getHeader(PahoMqtt5Constants.CAMEL_PAHO_MSG_PROPERTIES, MqttProperties.class);
+        if (properties == null || properties.getUserProperties() == null) {
+            return null;
+        }
+        for (UserProperty property : properties.getUserProperties()) {
+            if (MESSAGE_ID_PROPERTY.equals(property.getKey())) {
+                return property.getValue();
+            }
+        }
+        return null;
+    }
+}

@@ -1,0 +1,146 @@
+package io.iotgateway.persistence;
+
+import com.mongodb.client.MongoClient;
+import com.mongodb.client.model.IndexOptions;
+import com.mongodb.client.model.Indexes;
+import com.mongodb.client.model.ReplaceOneModel;
+import com.mongodb.client.model.ReplaceOptions;
+import com.mongodb.client.model.WriteModel;
+import io.iotgateway.config.GatewayProperties;
+import io.iotgateway.errors.GatewayExchange;
+import io.iotgateway.errors.MessageRejectedException;
+import io.iotgateway.errors.RejectReason;
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.Date;
+import java.util.List;
+import org.apache.camel.Exchange;
+import org.apache.camel.ProducerTemplate;
+import org.apache.camel.component.kafka.KafkaConstants;
+import org.bson.Document;
+import org.bson.json.JsonParseException;
+import org.springframework.boot.autoconfigure.mongo.MongoProperties;
+import org.springframework.stereotype.Component;
+
+/**
+ * Turns a batch of canonical records into idempotent MongoDB writes. A record that is not a canonical record (another
+ * producer wrote to the topic) is dead-lettered on its own so it cannot block the rest of the batch.
+ */
+@Component
+class SensorDataWriter {
+
+    private static final ReplaceOptions UPSERT = new ReplaceOptions().upsert(true);
+
+    private final MongoClient mongo;
+    private final ProducerTemplate producer;
+    private final String database;
+    private final String collection;
+    private final String sourceTopic;
+    private final DistributionSummary batchSizes;
+    private volatile boolean indexesEnsured;
+
+    SensorDataWriter(
+            MongoClient mongo,
+            ProducerTemplate producer,
+            MongoProperties mongoProperties,
+            GatewayProperties properties,
+            MeterRegistry meters) {
+        this.mongo = mongo;
+        this.producer = producer;
+        this.database = mongoProperties.getMongoClientDatabase();
+        this.collection = properties.persistence().collection();
+        this.sourceTopic = properties.topics().telemetry();
+        this.batchSizes = DistributionSummary.builder("gateway.mongodb.batch.size")
+                .description("Records per MongoDB bulk write")
+                .register(meters);
+    }
+
+    void toWrites(Exchange exchange) {
+        ensureIndexes();
+        List<?> batch = exchange.getMessage().getBody(List.class);
+        List<WriteModel<Document>> writes = new ArrayList<>(batch.size());
+        for (Object item : batch) {
+            Exchange record = (Exchange) item;
+            byte[] body = record.getMessage().getBody(byte[].class);
+            try {
+                Document document = toDocument(body);
+                writes.add(new ReplaceOneModel<>(new Document("_id", document.get("_id")), document, UPSERT));
+            } catch (MessageRejectedException e) {
+                deadLetter(record, body, e);
+            }
+        }
+        batchSizes.record(writes.size());
+        exchange.getMessage().setBody(writes);
+    }
+
+    /** The index queries by device, sensor and time rely on; created once, retried with the batch if Mongo is down. */
+    private void ensureIndexes() {
+        if (indexesEnsured) {
+            return;
+        }
+        mongo.getDatabase(database)
+                .getCollection(collection)
+                .createIndex(
+                        Indexes.compoundIndex(
+                                Indexes.ascending("deviceId"),
+                                Indexes.ascending("sensorType"),
+                                Indexes.descending("timestamp")),
+                        new IndexOptions().name("deviceId_sensorType_timestamp"));
+        indexesEnsured = true;
+    }
+
+    static Document toDocument(byte[] body) {
+        if (body == null) {
+            throw new MessageRejectedException(RejectReason.INVALID_RECORD, "record has no body");
+        }
+        Document document;
+        try {
+            document = Document.parse(new String(body, StandardCharsets.UTF_8));
+        } catch (JsonParseException | IllegalArgumentException e) {
+            throw new MessageRejectedException(
+                    RejectReason.INVALID_RECORD, "record is not a canonical telemetry record: " + e.getMessage());
+        }
+        Object messageId = document.get("messageId");
+        if (!(messageId instanceof String) || !(document.get("deviceId") instanceof String)) {
+            throw new MessageRejectedException(
+                    RejectReason.INVALID_RECORD,
+                    "record is not a canonical telemetry record: no messageId or deviceId");
+        }
+        document.remove("messageId");
+        Document stored = new Document("_id", messageId);
+        stored.putAll(document);
+        stored.put("timestamp", date(document, "timestamp"));
+        stored.put("receivedAt", date(document, "receivedAt"));
+        return stored;
+    }
+
+    private static Date date(Document document, String field) {
+        Object value = document.get(field);
+        if (value instanceof String text) {
+            try {
+                return Date.from(Instant.parse(text));
+            } catch (DateTimeParseException e) {
+                throw new MessageRejectedException(
+                        RejectReason.INVALID_RECORD, field + " '" + text + "' is not an ISO-8601 instant");
+            }
+        }
+        throw new MessageRejectedException(RejectReason.INVALID_RECORD, field + " is missing");
+    }
+
+    private void deadLetter(Exchange record, byte[] body, MessageRejectedException reason) {
+        Exchange failed = producer.send(GatewayExchange.DEAD_LETTER_ENDPOINT, dead -> {
+            dead.getMessage().setBody(body);
+            dead.setProperty(Exchange.EXCEPTION_CAUGHT, reason);
+            dead.setProperty(GatewayExchange.SOURCE_TOPIC, sourceTopic);
+            dead.setProperty(
+                    GatewayExchange.DEVICE_ID, record.getMessage().getHeader(KafkaConstants.KEY, String.class));
+        });
+        if (failed.getException() != null) {
+            throw new IllegalStateException("cannot dead-letter an invalid record", failed.getException());
+        }
+    }
+}

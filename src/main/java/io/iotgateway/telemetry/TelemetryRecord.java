@@ -1,0 +1,39 @@
+package io.iotgateway.telemetry;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyOrder;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.time.Instant;
+
+/**
+ * The canonical telemetry record every device family is mapped to, as published to {@code device.telemetry} and
+ * stored in {@code sensorData}. Its JSON form is specified by {@code schemas/telemetry-record.schema.json}.
+ *
+ * @param messageId stable id: the same device message always yields the same id, so redelivery stores nothing twice
+ * @param timestamp device time, or {@code receivedAt} when the device sent none
+ * @param metadata every payload field the family mapping does not name, plus extra topic variables
+ */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+@JsonPropertyOrder({
+    "messageId",
+    "deviceId",
+    "sensorType",
+    "value",
+    "unit",
+    "timestamp",
+    "receivedAt",
+    "family",
+    "sourceTopic",
+    "metadata"
+})
+public record TelemetryRecord(
+        String messageId,
+        String deviceId,
+        String sensorType,
+        double value,
+        String unit,
+        Instant timestamp,
+        Instant receivedAt,
+        String family,
+        String sourceTopic,
+        ObjectNode metadata) {}

@@ -1,0 +1,186 @@
+package io.iotgateway.support;
+
+import com.hivemq.embedded.EmbeddedHiveMQ;
+import de.bwaldvogel.mongo.MongoBackend;
+import de.bwaldvogel.mongo.MongoServer;
+import de.bwaldvogel.mongo.backend.h2.H2Backend;
+import de.bwaldvogel.mongo.backend.memory.MemoryBackend;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.function.Supplier;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.springframework.kafka.test.EmbeddedKafkaKraftBroker;
+
+/**
+ * Real brokers in the JVM: HiveMQ CE (MQTT 5), a KRaft Kafka broker and a MongoDB wire-protocol server. Used by the
+ * test suite (random ports, in-memory) and by the sandbox (standard ports, MongoDB data on disk).
+ */
+public final class EmbeddedBrokers implements AutoCloseable {
+
+    /** Topics the gateway writes, created up front with several partitions so per-device ordering is exercised. */
+    private static final String[] GATEWAY_TOPICS = {"device.telemetry", "device.telemetry.dlq", "device.alerts"};
+
+    private static final int PARTITIONS = 4;
+
+    public record Ports(int mqtt, int kafka, int mongo) {
+        public static Ports standard() {
+            return new Ports(1883, 9092, 27017);
+        }
+
+        public static Ports random() {
+            return new Ports(freePort(), freePort(), freePort());
+        }
+    }
+
+    private final Ports ports;
+    private final EmbeddedHiveMQ mqtt;
+    private final EmbeddedKafkaKraftBroker kafka;
+    private final Supplier<MongoBackend> mongoBackends;
+    private MongoServer mongo;
+
+    private EmbeddedBrokers(
+            Ports ports, EmbeddedHiveMQ mqtt, EmbeddedKafkaKraftBroker kafka, Supplier<MongoBackend> mongoBackends) {
+        this.ports = ports;
+        this.mqtt = mqtt;
+        this.kafka = kafka;
+        this.mongoBackends = mongoBackends;
+    }
+
+    /**
+     * @param mongoFile file for MongoDB data that survives a restart, or null for memory only
+     */
+    public static EmbeddedBrokers start(Ports ports, Path workDir, Path mongoFile) {
+        try {
+            Files.createDirectories(workDir);
+            EmbeddedHiveMQ mqtt = startMqtt(ports.mqtt(), workDir.resolve("hivemq"));
+            EmbeddedKafkaKraftBroker kafka = startKafka(ports.kafka(), workDir.resolve("kafka"));
+            Supplier<MongoBackend> backends;
+            if (mongoFile == null) {
+                backends = MemoryBackend::new;
+            } else {
+                Files.createDirectories(mongoFile.toAbsolutePath().getParent());
+                backends = () -> new H2Backend(mongoFile.toString());
+            }
+            EmbeddedBrokers brokers = new EmbeddedBrokers(ports, mqtt, kafka, backends);
+            brokers.startMongo();
+            return brokers;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    public String mqttUrl() {
+        return "tcp://127.0.0.1:" + ports.mqtt();
+    }
+
+    public String kafkaBootstrap() {
+        return kafka.getBrokersAsString();
+    }
+
+    public String mongoUri() {
+        return "mongodb://127.0.0.1:" + ports.mongo() + "/iot";
+    }
+
+    public Ports ports() {
+        return ports;
+    }
+
+    /** Spring properties that point the gateway at these brokers. */
+    public Map<String, String> gatewayProperties() {
+        Map<String, String> properties = new LinkedHashMap<>();
+        properties.put("gateway.mqtt.broker-url", mqttUrl());
+        properties.put("camel.component.kafka.brokers", kafkaBootstrap());
+        properties.put("spring.data.mongodb.uri", mongoUri());
+        return properties;
+    }
+
+    /** Simulates a MongoDB outage: the port stops answering and open connections are dropped. */
+    public synchronized void stopMongo() {
+        if (mongo != null) {
+            mongo.shutdownNow();
+            mongo = null;
+        }
+    }
+
+    public synchronized void startMongo() {
+        if (mongo == null) {
+            MongoServer server = new MongoServer(mongoBackends.get());
+            server.bind("127.0.0.1", ports.mongo());
+            mongo = server;
+        }
+    }
+
+    @Override
+    public void close() throws Exception {
+        stopMongo();
+        kafka.destroy();
+        mqtt.close();
+    }
+
+    private static EmbeddedHiveMQ startMqtt(int port, Path dir) throws IOException {
+        Path config = Files.createDirectories(dir.resolve("conf"));
+        Files.writeString(
+                config.resolve("config.xml"),
+                """
+                <?xml version="1.0"?>
+                <hivemq>
+                    <listeners>
+                        <tcp-listener>
+                            <port>%d</port>
+                            <bind-address>0.0.0.0</bind-address>
+                        </tcp-listener>
+                    </listeners>
+                    <mqtt>
+                        <queued-messages>
+                            <max-queue-size>1000000</max-queue-size>
+                        </queued-messages>
+                    </mqtt>
+                    <persistence>
+                        <mode>in-memory</mode>
+                    </persistence>
+                    <anonymous-usage-statistics>
+                        <enabled>false</enabled>
+                    </anonymous-usage-statistics>
+                </hivemq>
+                """
+                        .formatted(port));
+        EmbeddedHiveMQ hivemq = EmbeddedHiveMQ.builder()
+                .withConfigurationFolder(config)
+                .withDataFolder(Files.createDirectories(dir.resolve("data")))
+                .withExtensionsFolder(Files.createDirectories(dir.resolve("extensions")))
+                .withoutLoggingBootstrap()
+                .build();
+        hivemq.start().join();
+        return hivemq;
+    }
+
+    private static EmbeddedKafkaKraftBroker startKafka(int port, Path dir) throws IOException {
+        EmbeddedKafkaKraftBroker kafka = new EmbeddedKafkaKraftBroker(1, PARTITIONS);
+        // KRaft mode ignores kafkaPorts(); the listener property fixes the port. Own log dir: /tmp cleaners.
+        kafka.brokerProperty("listeners", "EXTERNAL://127.0.0.1:" + port + ",CONTROLLER://127.0.0.1:0");
+        kafka.brokerProperty("log.dir", Files.createDirectories(dir).toString());
+        kafka.brokerProperty("auto.create.topics.enable", "true");
+        kafka.brokerProperty("num.partitions", "1");
+        kafka.afterPropertiesSet();
+        NewTopic[] topics = new NewTopic[GATEWAY_TOPICS.length];
+        for (int i = 0; i < topics.length; i++) {
+            topics[i] = new NewTopic(GATEWAY_TOPICS[i], PARTITIONS, (short) 1);
+        }
+        kafka.addTopics(topics);
+        return kafka;
+    }
+
+    static int freePort() {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            socket.setReuseAddress(true);
+            return socket.getLocalPort();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}

@@ -1,0 +1,59 @@
+package io.iotgateway.support;
+
+import com.mongodb.client.MongoClient;
+import com.mongodb.client.MongoCollection;
+import java.util.UUID;
+import org.apache.camel.CamelContext;
+import org.bson.Document;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.test.context.ActiveProfiles;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+
+/**
+ * Base of every integration test: the whole gateway against real brokers. All subclasses share one Spring context
+ * (same configuration, so the test framework caches it) and one set of brokers; each test uses its own device ids.
+ */
+@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
+@ActiveProfiles("test")
+public abstract class GatewayIntegrationTest {
+
+    protected static final EmbeddedBrokers BROKERS = SharedBrokers.get();
+    protected static final KafkaProbe KAFKA = new KafkaProbe(BROKERS.kafkaBootstrap());
+
+    @Autowired
+    protected CamelContext camel;
+
+    @Autowired
+    protected MongoClient mongoClient;
+
+    protected MqttDevice device;
+
+    @DynamicPropertySource
+    static void brokers(DynamicPropertyRegistry registry) {
+        BROKERS.gatewayProperties().forEach((key, value) -> registry.add(key, () -> value));
+        // Fail fast while MongoDB is down so the outage test sees retries, not one long wait.
+        registry.add("spring.data.mongodb.uri", () -> BROKERS.mongoUri() + "?serverSelectionTimeoutMS=2000");
+    }
+
+    @BeforeEach
+    void connectDevice() {
+        device = new MqttDevice(BROKERS.mqttUrl());
+    }
+
+    @AfterEach
+    void disconnectDevice() {
+        device.close();
+    }
+
+    protected MongoCollection<Document> sensorData() {
+        return mongoClient.getDatabase("iot").getCollection("sensorData");
+    }
+
+    protected static String uniqueId(String prefix) {
+        return prefix + "-" + UUID.randomUUID().toString().substring(0, 8);
+    }
+}

@@ -1,0 +1,63 @@
+package io.iotgateway.support;
+
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.UUID;
+import org.eclipse.paho.mqttv5.client.MqttClient;
+import org.eclipse.paho.mqttv5.client.MqttConnectionOptions;
+import org.eclipse.paho.mqttv5.client.persist.MemoryPersistence;
+import org.eclipse.paho.mqttv5.common.MqttException;
+import org.eclipse.paho.mqttv5.common.MqttMessage;
+import org.eclipse.paho.mqttv5.common.packet.MqttProperties;
+import org.eclipse.paho.mqttv5.common.packet.UserProperty;
+
+/** A device on a real MQTT 5 connection; publishes at QoS 1 and waits for the broker's PUBACK. */
+public final class MqttDevice implements AutoCloseable {
+
+    private final MqttClient client;
+
+    public MqttDevice(String brokerUrl) {
+        try {
+            client = new MqttClient(brokerUrl, "device-" + UUID.randomUUID(), new MemoryPersistence());
+            MqttConnectionOptions options = new MqttConnectionOptions();
+            options.setCleanStart(true);
+            options.setAutomaticReconnect(true);
+            client.connect(options);
+        } catch (MqttException e) {
+            throw new IllegalStateException("cannot connect to " + brokerUrl, e);
+        }
+    }
+
+    public void publish(String topic, String payload) {
+        publish(topic, payload.getBytes(StandardCharsets.UTF_8));
+    }
+
+    public void publish(String topic, byte[] payload) {
+        publish(topic, payload, List.of());
+    }
+
+    public void publish(String topic, byte[] payload, List<UserProperty> userProperties) {
+        MqttMessage message = new MqttMessage(payload);
+        message.setQos(1);
+        if (!userProperties.isEmpty()) {
+            MqttProperties properties = new MqttProperties();
+            properties.setUserProperties(userProperties);
+            message.setProperties(properties);
+        }
+        try {
+            client.publish(topic, message);
+        } catch (MqttException e) {
+            throw new IllegalStateException("cannot publish to " + topic, e);
+        }
+    }
+
+    @Override
+    public void close() {
+        try {
+            client.disconnect();
+            client.close();
+        } catch (MqttException e) {
+            // closing a test connection; the broker drops it either way
+        }
+    }
+}
