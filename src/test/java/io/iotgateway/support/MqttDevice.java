@@ -1,9 +1,12 @@
 package io.iotgateway.support;
 
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.locks.LockSupport;
 import org.eclipse.paho.mqttv5.client.MqttClient;
+import org.eclipse.paho.mqttv5.client.MqttClientException;
 import org.eclipse.paho.mqttv5.client.MqttConnectionOptions;
 import org.eclipse.paho.mqttv5.client.persist.MemoryPersistence;
 import org.eclipse.paho.mqttv5.common.MqttException;
@@ -13,6 +16,8 @@ import org.eclipse.paho.mqttv5.common.packet.UserProperty;
 
 /** A device on a real MQTT 5 connection; publishes at QoS 1 and waits for the broker's PUBACK. */
 public final class MqttDevice implements AutoCloseable {
+
+    private static final Duration MAX_INFLIGHT_WAIT = Duration.ofSeconds(10);
 
     private final MqttClient client;
 
@@ -44,10 +49,18 @@ public final class MqttDevice implements AutoCloseable {
             properties.setUserProperties(userProperties);
             message.setProperties(properties);
         }
-        try {
-            client.publish(topic, message);
-        } catch (MqttException e) {
-            throw new IllegalStateException("cannot publish to " + topic, e);
+        long deadline = System.nanoTime() + MAX_INFLIGHT_WAIT.toNanos();
+        while (true) {
+            try {
+                client.publish(topic, message);
+                return;
+            } catch (MqttException e) {
+                // Paho may count a just-acknowledged publish as in flight for a moment; that is back-pressure.
+                if (e.getReasonCode() != MqttClientException.REASON_CODE_MAX_INFLIGHT || System.nanoTime() > deadline) {
+                    throw new IllegalStateException("cannot publish to " + topic, e);
+                }
+                LockSupport.parkNanos(Duration.ofMillis(1).toNanos());
+            }
         }
     }
 

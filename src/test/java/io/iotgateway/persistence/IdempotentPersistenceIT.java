@@ -1,0 +1,60 @@
+package io.iotgateway.persistence;
+
+import static com.mongodb.client.model.Filters.eq;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.iotgateway.support.GatewayIntegrationTest;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.UUID;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.junit.jupiter.api.Test;
+
+/** A record delivered twice (Kafka redelivery, or the device re-sending) is stored once. */
+class IdempotentPersistenceIT extends GatewayIntegrationTest {
+
+    @Test
+    void redeliveredKafkaRecordCreatesNoSecondDocument() {
+        String id = uniqueId("dup");
+        String messageId = UUID.randomUUID().toString();
+        byte[] record =
+                """
+                {"messageId":"%s","deviceId":"%s","sensorType":"speed","value":31.5,"unit":"km/h",
+                 "timestamp":"2026-11-22T10:00:00Z","receivedAt":"2026-11-22T10:00:00.010Z","family":"bike",
+                 "sourceTopic":"bike/%s/speed","metadata":{}}"""
+                        .formatted(messageId, id, id)
+                        .getBytes(StandardCharsets.UTF_8);
+        KAFKA.send("device.telemetry", id, record);
+        KAFKA.send("device.telemetry", id, record);
+        // A later record of the same device proves both copies were consumed before we count.
+        String marker = UUID.randomUUID().toString();
+        KAFKA.send(
+                "device.telemetry",
+                id,
+                new String(record, StandardCharsets.UTF_8)
+                        .replace(messageId, marker)
+                        .getBytes(StandardCharsets.UTF_8));
+
+        await().atMost(Duration.ofSeconds(30)).until(() -> sensorData().countDocuments(eq("_id", marker)) == 1);
+        assertThat(sensorData().countDocuments(eq("deviceId", id))).isEqualTo(2);
+        assertThat(sensorData().countDocuments(eq("_id", messageId))).isEqualTo(1);
+    }
+
+    @Test
+    void sameDeviceMessageSentTwiceIsStoredOnce() {
+        String id = uniqueId("resend");
+        String payload = "{\"value\":88,\"unitName\":\"RPM\",\"timestamp\":1757841776.25}";
+        device.publish("bike/" + id + "/cadence", payload);
+        device.publish("bike/" + id + "/cadence", payload);
+        device.publish("bike/" + id + "/cadence", "{\"value\":89,\"unitName\":\"RPM\",\"timestamp\":1757841777.25}");
+
+        List<ConsumerRecord<String, byte[]>> records = KAFKA.awaitKey("device.telemetry", id, 3);
+        assertThat(records).hasSize(3);
+        await().atMost(Duration.ofSeconds(30))
+                .until(() -> sensorData().countDocuments(eq("value", 89.0)) >= 1
+                        && sensorData().countDocuments(eq("deviceId", id)) == 2);
+        assertThat(sensorData().countDocuments(eq("deviceId", id))).isEqualTo(2);
+    }
+}
