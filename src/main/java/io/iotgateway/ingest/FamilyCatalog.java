@@ -7,9 +7,11 @@ import com.networknt.schema.JsonSchemaFactory;
 import com.networknt.schema.SpecVersion;
 import io.iotgateway.config.FamilyProperties;
 import io.iotgateway.config.GatewayProperties;
+import io.iotgateway.config.InvalidConfigurationException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -35,13 +37,13 @@ class FamilyCatalog {
     FamilyCatalog(GatewayProperties properties, ResourceLoader resources, ObjectMapper json) {
         JsonSchemaFactory schemas = JsonSchemaFactory.getInstance(SpecVersion.VersionFlag.V202012);
         List<Family> compiled = new ArrayList<>();
-        Set<String> names = new java.util.HashSet<>();
+        Set<String> names = new HashSet<>();
         for (int i = 0; i < properties.families().size(); i++) {
             FamilyProperties family = properties.families().get(i);
             String key = "gateway.families[" + i + "]";
             if (!names.add(family.name())) {
-                throw new IllegalStateException(
-                        key + ".name: '" + family.name() + "' is used by another family; names must be unique");
+                throw new InvalidConfigurationException(
+                        key + ".name", "'" + family.name() + "' is used by another family; expected unique names");
             }
             compiled.add(compile(key, family, schemas, resources, json));
         }
@@ -84,20 +86,21 @@ class FamilyCatalog {
         try {
             pattern = TopicPattern.parse(family.topic());
         } catch (IllegalArgumentException e) {
-            throw new IllegalStateException(key + ".topic: " + e.getMessage(), e);
+            throw new InvalidConfigurationException(key + ".topic", e.getMessage(), e);
         }
         List<String> variables = pattern.variables();
         if (!variables.contains("deviceId") && isBlank(family.deviceIdField())) {
-            throw new IllegalStateException(
-                    key + ": expected a device id source: a {deviceId} level in 'topic' or a 'device-id-field'");
+            throw new InvalidConfigurationException(
+                    key, "expected a device id source: a {deviceId} level in 'topic' or a 'device-id-field'");
         }
         for (int r = 0; r < family.readings().size(); r++) {
             FamilyProperties.Reading reading = family.readings().get(r);
             if (isBlank(reading.sensorType())
                     && isBlank(reading.sensorTypeField())
                     && !variables.contains("sensorType")) {
-                throw new IllegalStateException(key + ".readings[" + r
-                        + "]: expected 'sensor-type', 'sensor-type-field' or a {sensorType} level in 'topic'");
+                throw new InvalidConfigurationException(
+                        key + ".readings[" + r + "]",
+                        "expected 'sensor-type', 'sensor-type-field' or a {sensorType} level in 'topic'");
             }
         }
         if (family.fanOut() != null) {
@@ -118,8 +121,8 @@ class FamilyCatalog {
         Matcher matcher = TEMPLATE_VARIABLE.matcher(template);
         while (matcher.find()) {
             if (!known.contains(matcher.group(1))) {
-                throw new IllegalStateException(
-                        key + ": '" + template + "' uses {" + matcher.group(1) + "}, expected one of " + known);
+                throw new InvalidConfigurationException(
+                        key, "'" + template + "' uses {" + matcher.group(1) + "}, expected one of " + known);
             }
         }
     }
@@ -128,15 +131,15 @@ class FamilyCatalog {
             String key, String location, JsonSchemaFactory schemas, ResourceLoader resources, ObjectMapper json) {
         Resource resource = resources.getResource(location);
         if (!resource.exists()) {
-            throw new IllegalStateException(
-                    key + ": no JSON Schema at '" + location + "' (expected classpath:... or file:...)");
+            throw new InvalidConfigurationException(
+                    key, "no JSON Schema at '" + location + "' (expected classpath:... or file:...)");
         }
         try (InputStream in = resource.getInputStream()) {
             JsonNode schema = json.readTree(in);
             return schemas.getSchema(schema);
         } catch (IOException | RuntimeException e) {
-            throw new IllegalStateException(
-                    key + ": '" + location + "' is not a valid JSON Schema: " + e.getMessage(), e);
+            throw new InvalidConfigurationException(
+                    key, "'" + location + "' is not a valid JSON Schema: " + e.getMessage(), e);
         }
     }
 

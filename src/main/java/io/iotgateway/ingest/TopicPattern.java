@@ -37,7 +37,7 @@ final class TopicPattern {
             if (variable.matches()) {
                 if (seen.contains(variable.group(1))) {
                     throw new IllegalArgumentException(
-                            "'" + pattern + "' uses {" + variable.group(1) + "} twice; each variable names one level");
+                            "'" + pattern + "' uses {" + variable.group(1) + "} twice; expected each variable once");
                 }
                 seen.add(variable.group(1));
             } else if (level.isEmpty()

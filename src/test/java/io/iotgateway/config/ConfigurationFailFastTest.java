@@ -1,0 +1,76 @@
+package io.iotgateway.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.iotgateway.IotGatewayApplication;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.springframework.boot.WebApplicationType;
+import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
+
+/** A bad setting stops the application at start, naming the property and what was expected. */
+@ExtendWith(OutputCaptureExtension.class)
+class ConfigurationFailFastTest {
+
+    /** A family of its own on the command line replaces the configured list, as any list setting does. */
+    private static final String FAMILY = "gateway.families[0].name=probe;gateway.families[0].topic=probe/{deviceId};"
+            + "gateway.families[0].schema=classpath:schemas/families/devices.schema.json;"
+            + "gateway.families[0].readings[0].value-field=value;gateway.families[0].readings[0].sensor-type=t";
+
+    @ParameterizedTest
+    @CsvSource(
+            delimiter = '|',
+            value = {
+                "gateway.topics.telemetry=not a topic | gateway.topics.telemetry | must be a Kafka topic name",
+                "gateway.mqtt.broker-url=localhost:1883 | gateway.mqtt.brokerUrl | tcp://localhost:1883",
+                "gateway.ingest.max-payload-bytes=0 | gateway.ingest.maxPayloadBytes | positive number of bytes",
+                "gateway.alerts[0].name=x;gateway.alerts[0].sensor-type=t | gateway.alerts[0] | exactly one of",
+                "gateway.families[0].topic=probe/{deviceId | gateway.families[0].topic | expected literal text",
+                "gateway.families[0].schema=classpath:nope.json | gateway.families[0].schema | no JSON Schema at",
+                "gateway.families[0].name=Probe | gateway.families[0].name | must be kebab-case",
+                "gateway.families[0].topic=probe/x | gateway.families[0] | expected a device id source",
+                "gateway.families[0].fan-out.topic=p.{nope} | gateway.families[0].fan-out.topic | {nope}",
+            })
+    void badSettingNamesItsKey(String settings, String key, String expected, CapturedOutput output) {
+        assertThat(start(settings.startsWith("gateway.families") ? FAMILY + ";" + settings : settings))
+                .isNotNull();
+
+        // What the operator sees: Spring Boot's failure report, not a stack trace to dig through.
+        String report = output.getAll().substring(output.getAll().lastIndexOf("APPLICATION FAILED TO START"));
+        assertThat(report).contains(key).contains(expected);
+    }
+
+    @Test
+    void defaultConfigurationIsValid() {
+        assertThat(start("gateway.mqtt.client-id=config-check")).isNull();
+    }
+
+    /** Starts the application without web server, Camel routes or brokers: only configuration binding. */
+    private static Throwable start(String settings) {
+        List<String> args = new ArrayList<>(List.of(
+                "--camel.main.routes-include-pattern=false",
+                "--camel.main.auto-startup=false",
+                "--spring.main.banner-mode=off"));
+        // later settings override earlier ones with the same key
+        Map<String, String> bySetting = new LinkedHashMap<>();
+        for (String setting : settings.split(";")) {
+            bySetting.put(setting.substring(0, setting.indexOf('=')), setting);
+        }
+        bySetting.values().forEach(s -> args.add("--" + s.trim()));
+        try (var context = new SpringApplicationBuilder(IotGatewayApplication.class)
+                .web(WebApplicationType.NONE)
+                .run(args.toArray(String[]::new))) {
+            return null;
+        } catch (Throwable e) {
+            return e;
+        }
+    }
+}
