@@ -1,0 +1,45 @@
+package io.iotgateway.sandbox;
+
+import io.iotgateway.config.GatewayProperties;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.boot.context.event.ApplicationReadyEvent;
+import org.springframework.boot.test.context.TestConfiguration;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.event.EventListener;
+import org.springframework.core.env.Environment;
+
+/** Sandbox-only beans: the device simulator, and a banner saying where everything listens. */
+@TestConfiguration(proxyBeanMethods = false)
+public class SandboxConfiguration {
+
+    private static final Logger LOG = LoggerFactory.getLogger(SandboxConfiguration.class);
+
+    @Bean
+    DeviceSimulator deviceSimulator(GatewayProperties properties) {
+        return new DeviceSimulator(properties.mqtt().brokerUrl());
+    }
+
+    @EventListener
+    void ready(ApplicationReadyEvent event) {
+        Environment env = event.getApplicationContext().getEnvironment();
+        String http = "http://localhost:" + env.getProperty("local.server.port");
+        LOG.info(
+                """
+
+                ==== iot-gateway sandbox is running ====
+                  MQTT 5 broker : {}   try: mosquitto_pub -V 5 -h localhost -q 1 -t devices/demo-1/telemetry -m '{{"sensorType":"temperature","value":21.5}}'
+                  Kafka         : {}   topics: device.telemetry, device.telemetry.dlq, device.alerts, bike.<id>.<sensor>, fms-data-stream, iot-frames
+                  MongoDB       : {}   collection sensorData (data kept in ./data/mongo.mv)
+                  Gateway       : {}/actuator/health   {}/actuator/prometheus
+                  Simulator     : {}
+                Stop with Ctrl+C.
+                """,
+                env.getProperty("gateway.mqtt.broker-url"),
+                env.getProperty("camel.component.kafka.brokers"),
+                env.getProperty("spring.data.mongodb.uri"),
+                http,
+                http,
+                event.getApplicationContext().getBean(DeviceSimulator.class).describe());
+    }
+}
