@@ -21,6 +21,8 @@ import org.springframework.test.context.DynamicPropertySource;
 @ActiveProfiles("test")
 public abstract class GatewayIntegrationTest {
 
+    public static final String MQTT_URL_OVERRIDE = "iotgateway.test.mqtt-url";
+
     protected static final EmbeddedBrokers BROKERS = SharedBrokers.get();
     protected static final KafkaProbe KAFKA = new KafkaProbe(BROKERS.kafkaBootstrap());
 
@@ -35,6 +37,8 @@ public abstract class GatewayIntegrationTest {
     @DynamicPropertySource
     static void brokers(DynamicPropertyRegistry registry) {
         BROKERS.gatewayProperties().forEach((key, value) -> registry.add(key, () -> value));
+        // The benchmark may point the gateway at an external MQTT broker.
+        registry.add("gateway.mqtt.broker-url", () -> System.getProperty(MQTT_URL_OVERRIDE, BROKERS.mqttUrl()));
         // Fail fast while MongoDB is down so the outage test sees retries, not one long wait.
         registry.add("spring.data.mongodb.uri", () -> BROKERS.mongoUri() + "?serverSelectionTimeoutMS=2000");
     }

@@ -1,0 +1,38 @@
+package io.iotgateway.benchmark;
+
+import java.util.Locale;
+
+/** What one load run measured. Latency is from the publisher's send to the consumer's receipt. */
+record LoadResult(
+        String name,
+        long sent,
+        long received,
+        long lost,
+        long duplicated,
+        long outOfOrder,
+        double throughputPerSecond,
+        double p50Millis,
+        double p99Millis,
+        double maxMillis) {
+
+    String row() {
+        return String.format(
+                Locale.ROOT,
+                "| %s | %d | %d | %.0f | %.2f | %.2f | %.2f | %d | %d | %d |",
+                name,
+                sent,
+                received,
+                throughputPerSecond,
+                p50Millis,
+                p99Millis,
+                maxMillis,
+                lost,
+                duplicated,
+                outOfOrder);
+    }
+
+    static String header() {
+        return "| run | sent | received | msg/s | p50 ms | p99 ms | max ms | lost | duplicated | out of order |\n"
+                + "|---|---|---|---|---|---|---|---|---|---|";
+    }
+}
