@@ -25,8 +25,8 @@ class IngestRoutes extends RouteBuilder {
 
     @Override
     public void configure() {
-        families.subscriptionsByName().forEach((name, filter) -> from("paho-mqtt5:" + subscription(filter)
-                        + "?clientId={{gateway.mqtt.client-id}}-" + name)
+        families.subscriptionsByName().forEach((name, filter) -> from(SessionSafeMqttComponent.SCHEME + ":"
+                        + subscription(filter) + "?clientId={{gateway.mqtt.client-id}}-" + name)
                 .routeId("ingest-mqtt-" + name)
                 .routeConfigurationId(GatewayExchange.ERROR_POLICY)
                 .process(ingestor)

@@ -122,6 +122,33 @@ public final class EmbeddedBrokers implements AutoCloseable {
         mqtt.close();
     }
 
+    /** A standalone MQTT 5 broker, for a test that needs one of its own. */
+    public static MqttBroker startMqttBroker(int port, Path dir) {
+        try {
+            return new MqttBroker(port, startMqtt(port, dir));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    public record MqttBroker(int port, EmbeddedHiveMQ hivemq) implements AutoCloseable {
+
+        public String url() {
+            return "tcp://127.0.0.1:" + port;
+        }
+
+        /** Client connections the broker currently holds, as the broker itself counts them. */
+        public long connections() {
+            var gauge = hivemq.getMetricRegistry().getGauges().get("com.hivemq.networking.connections.current");
+            return gauge == null ? -1 : ((Number) gauge.getValue()).longValue();
+        }
+
+        @Override
+        public void close() throws Exception {
+            hivemq.close();
+        }
+    }
+
     private static EmbeddedHiveMQ startMqtt(int port, Path dir) throws IOException {
         Path config = Files.createDirectories(dir.resolve("conf"));
         Files.writeString(
@@ -175,7 +202,7 @@ public final class EmbeddedBrokers implements AutoCloseable {
         return kafka;
     }
 
-    static int freePort() {
+    public static int freePort() {
         try (ServerSocket socket = new ServerSocket(0)) {
             socket.setReuseAddress(true);
             return socket.getLocalPort();
