@@ -30,6 +30,7 @@ class DeadLetterRecords {
     static final String HEADER_TRUNCATED = "x-original-size";
 
     private static final String REASON_PROPERTY = "gateway.deadLetterReason";
+    private static final String BATCH_PROPERTY = "gateway.deadLetterBatch";
     private static final int MAX_DETAIL_CHARS = 1000;
 
     private final MeterRegistry meters;
@@ -51,7 +52,9 @@ class DeadLetterRecords {
 
         List<Message> out = new ArrayList<>();
         Object body = exchange.getMessage().getBody();
-        if (body instanceof List<?> batch && !batch.isEmpty() && batch.get(0) instanceof Exchange) {
+        if (KafkaBatchOffsets.isBatch(body)) {
+            List<?> batch = (List<?>) body;
+            exchange.setProperty(BATCH_PROPERTY, batch);
             for (Object item : batch) {
                 Exchange record = (Exchange) item;
                 Message message = record.getMessage();
@@ -89,6 +92,11 @@ class DeadLetterRecords {
                 .tag("reason", reason.code())
                 .register(meters)
                 .increment(count);
+        List<?> batch = exchange.getProperty(BATCH_PROPERTY, List.class);
+        if (batch != null) {
+            // the batch's records are safe in the dead-letter topic: move the consumer past them
+            KafkaBatchOffsets.commit(batch);
+        }
     }
 
     private Message record(

@@ -1,5 +1,6 @@
 package io.iotgateway.errors;
 
+import com.mongodb.MongoException;
 import com.mongodb.MongoNodeIsRecoveringException;
 import com.mongodb.MongoNotPrimaryException;
 import com.mongodb.MongoSocketException;
@@ -8,6 +9,7 @@ import io.iotgateway.config.GatewayProperties;
 import java.net.ConnectException;
 import org.apache.camel.LoggingLevel;
 import org.apache.camel.builder.RouteConfigurationBuilder;
+import org.apache.camel.model.OnExceptionDefinition;
 import org.apache.kafka.common.errors.RetriableException;
 import org.springframework.stereotype.Component;
 
@@ -51,14 +53,22 @@ class ErrorPolicy extends RouteConfigurationBuilder {
 
         policy.onException(MessageRejectedException.class).maximumRedeliveries(0);
 
-        policy.onException(
-                        RetriableException.class,
-                        MongoSocketException.class,
-                        MongoTimeoutException.class,
-                        MongoNotPrimaryException.class,
-                        MongoNodeIsRecoveringException.class,
-                        ConnectException.class)
-                .maximumRedeliveries(errors.transientMaxRedeliveries())
+        // Writes MongoDB itself labels retryable (e.g. during a primary election) are transient too.
+        transientFailure(policy.onException(MongoException.class)
+                .onWhen(exchange -> exchange.getException(MongoException.class) != null
+                        && exchange.getException(MongoException.class).hasErrorLabel("RetryableWriteError")));
+
+        transientFailure(policy.onException(
+                RetriableException.class,
+                MongoSocketException.class,
+                MongoTimeoutException.class,
+                MongoNotPrimaryException.class,
+                MongoNodeIsRecoveringException.class,
+                ConnectException.class));
+    }
+
+    private void transientFailure(OnExceptionDefinition clause) {
+        clause.maximumRedeliveries(errors.transientMaxRedeliveries())
                 .redeliveryDelay(errors.redeliveryDelay().toMillis())
                 .useExponentialBackOff()
                 .backOffMultiplier(2)

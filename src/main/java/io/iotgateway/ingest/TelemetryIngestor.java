@@ -36,6 +36,8 @@ class TelemetryIngestor implements Processor {
     static final String MESSAGE_ID_PROPERTY = "message-id";
 
     private static final int MAX_SCHEMA_ERRORS = 5;
+    /** Well under MongoDB's document nesting limit (100), which would otherwise fail a whole write batch. */
+    static final int MAX_DEPTH = 32;
 
     private final FamilyCatalog families;
     private final TelemetryRouter router;
@@ -86,6 +88,10 @@ class TelemetryIngestor implements Processor {
                     "payload is " + payload.length + " bytes; the limit is " + maxPayloadBytes + " bytes");
         }
         JsonNode document = parse(payload);
+        if (depth(document) > MAX_DEPTH) {
+            throw new MessageRejectedException(
+                    RejectReason.SCHEMA_VIOLATION, "payload nests deeper than " + MAX_DEPTH + " levels");
+        }
         Set<ValidationMessage> violations = match.family().schema().validate(document);
         if (!violations.isEmpty()) {
             throw new MessageRejectedException(RejectReason.SCHEMA_VIOLATION, describe(violations));
@@ -118,6 +124,19 @@ class TelemetryIngestor implements Processor {
         } catch (IOException e) {
             throw new MessageRejectedException(RejectReason.NOT_JSON, "payload is not valid JSON: " + e.getMessage());
         }
+    }
+
+    private static int depth(JsonNode node) {
+        int deepest = 0;
+        for (JsonNode child : node) {
+            if (child.isContainerNode()) {
+                deepest = Math.max(deepest, depth(child));
+                if (deepest > MAX_DEPTH) {
+                    break;
+                }
+            }
+        }
+        return deepest + 1;
     }
 
     private static String describe(Set<ValidationMessage> violations) {

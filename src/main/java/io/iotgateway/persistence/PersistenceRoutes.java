@@ -8,8 +8,9 @@ import org.springframework.boot.autoconfigure.mongo.MongoProperties;
 import org.springframework.stereotype.Component;
 
 /**
- * {@code device.telemetry} to MongoDB {@code sensorData}, in batches. Offsets are committed only after the batch is
- * written ({@code autoCommitEnable=false}: the consumer commits when the exchange completes). Writes are upserts by
+ * {@code device.telemetry} to MongoDB {@code sensorData}, in batches. Offsets are committed explicitly, per
+ * partition, only after the batch is written (or dead-lettered); a failed batch is not committed and is polled again
+ * ({@code breakOnFirstError}). Writes are upserts by
  * {@code _id = messageId}, so a redelivered record never creates a second document. While MongoDB is unavailable the
  * error policy keeps redelivering the batch, which holds the consumer: consumption pauses and resumes by itself.
  */
@@ -35,6 +36,7 @@ class PersistenceRoutes extends RouteBuilder {
                         + "&maxPollRecords={{gateway.persistence.batch-size}}"
                         + "&batchingIntervalMs=100"
                         + "&autoCommitEnable=false"
+                        + "&allowManualCommit=true"
                         + "&breakOnFirstError=true"
                         + "&autoOffsetReset=earliest")
                 .routeId("persistence-store-telemetry")
@@ -42,6 +44,7 @@ class PersistenceRoutes extends RouteBuilder {
                 .process(writer::toWrites)
                 .filter(simple("${body.size} > 0"))
                 .to("mongodb:mongo?database=" + database + "&collection=" + collection + "&operation=bulkWrite")
-                .end();
+                .end()
+                .process(writer::commitOffsets);
     }
 }

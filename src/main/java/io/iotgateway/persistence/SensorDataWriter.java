@@ -1,5 +1,6 @@
 package io.iotgateway.persistence;
 
+import com.mongodb.MongoCommandException;
 import com.mongodb.client.MongoClient;
 import com.mongodb.client.model.IndexOptions;
 import com.mongodb.client.model.Indexes;
@@ -8,6 +9,7 @@ import com.mongodb.client.model.ReplaceOptions;
 import com.mongodb.client.model.WriteModel;
 import io.iotgateway.config.GatewayProperties;
 import io.iotgateway.errors.GatewayExchange;
+import io.iotgateway.errors.KafkaBatchOffsets;
 import io.iotgateway.errors.MessageRejectedException;
 import io.iotgateway.errors.RejectReason;
 import io.micrometer.core.instrument.DistributionSummary;
@@ -18,6 +20,7 @@ import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.Date;
 import java.util.List;
+import java.util.Set;
 import org.apache.camel.Exchange;
 import org.apache.camel.ProducerTemplate;
 import org.apache.camel.component.kafka.KafkaConstants;
@@ -34,6 +37,9 @@ import org.springframework.stereotype.Component;
 class SensorDataWriter {
 
     private static final ReplaceOptions UPSERT = new ReplaceOptions().upsert(true);
+    private static final String BATCH = "gateway.kafkaBatch";
+    /** MongoDB's IndexOptionsConflict / IndexKeySpecsConflict: the index exists under another name or options. */
+    private static final Set<Integer> INDEX_EXISTS_OTHERWISE = Set.of(85, 86);
 
     private final MongoClient mongo;
     private final ProducerTemplate producer;
@@ -62,6 +68,7 @@ class SensorDataWriter {
     void toWrites(Exchange exchange) {
         ensureIndexes();
         List<?> batch = exchange.getMessage().getBody(List.class);
+        exchange.setProperty(BATCH, batch);
         List<WriteModel<Document>> writes = new ArrayList<>(batch.size());
         for (Object item : batch) {
             Exchange record = (Exchange) item;
@@ -77,19 +84,30 @@ class SensorDataWriter {
         exchange.getMessage().setBody(writes);
     }
 
+    void commitOffsets(Exchange exchange) {
+        KafkaBatchOffsets.commit(exchange.getProperty(BATCH, List.class));
+    }
+
     /** The index queries by device, sensor and time rely on; created once, retried with the batch if Mongo is down. */
     private void ensureIndexes() {
         if (indexesEnsured) {
             return;
         }
-        mongo.getDatabase(database)
-                .getCollection(collection)
-                .createIndex(
-                        Indexes.compoundIndex(
-                                Indexes.ascending("deviceId"),
-                                Indexes.ascending("sensorType"),
-                                Indexes.descending("timestamp")),
-                        new IndexOptions().name("deviceId_sensorType_timestamp"));
+        try {
+            mongo.getDatabase(database)
+                    .getCollection(collection)
+                    .createIndex(
+                            Indexes.compoundIndex(
+                                    Indexes.ascending("deviceId"),
+                                    Indexes.ascending("sensorType"),
+                                    Indexes.descending("timestamp")),
+                            new IndexOptions().name("deviceId_sensorType_timestamp"));
+        } catch (MongoCommandException e) {
+            // An operator created the same index differently: the queries are served either way.
+            if (!INDEX_EXISTS_OTHERWISE.contains(e.getErrorCode())) {
+                throw e;
+            }
+        }
         indexesEnsured = true;
     }
 

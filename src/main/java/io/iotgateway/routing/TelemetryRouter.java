@@ -5,6 +5,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.iotgateway.config.AlertRuleProperties;
 import io.iotgateway.config.FamilyProperties;
 import io.iotgateway.config.GatewayProperties;
+import io.iotgateway.errors.MessageRejectedException;
+import io.iotgateway.errors.RejectReason;
 import io.iotgateway.telemetry.KafkaHeaders;
 import io.iotgateway.telemetry.TelemetryRecord;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -28,6 +30,7 @@ import org.springframework.stereotype.Component;
 @Component
 public class TelemetryRouter {
 
+    private static final Pattern KAFKA_TOPIC = Pattern.compile("[a-zA-Z0-9._-]{1,249}");
     private static final Pattern TEMPLATE_VARIABLE = Pattern.compile("\\{([A-Za-z][A-Za-z0-9]*)}");
 
     private final CamelContext camel;
@@ -68,7 +71,14 @@ public class TelemetryRouter {
             String key = family.fanOut().key() == null
                     ? first.deviceId()
                     : render(family.fanOut().key(), values);
-            out.add(message(render(family.fanOut().topic(), values), key, raw, first));
+            String topic = render(family.fanOut().topic(), values);
+            if (!KAFKA_TOPIC.matcher(topic).matches()) {
+                throw new MessageRejectedException(
+                        RejectReason.SCHEMA_VIOLATION,
+                        "ids make the fan-out topic '" + topic
+                                + "', which Kafka cannot take (at most 249 letters, digits, '.', '_' or '-')");
+            }
+            out.add(message(topic, key, raw, first));
         }
         return out;
     }

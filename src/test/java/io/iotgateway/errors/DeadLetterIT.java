@@ -104,6 +104,29 @@ class DeadLetterIT extends GatewayIntegrationTest {
     }
 
     @Test
+    void deeplyNestedPayloadIsRejectedBeforeItCanFailAStorageBatch() {
+        String id = uniqueId("deep");
+        String nested = "{\"a\":".repeat(40) + "1" + "}".repeat(40);
+        device.publish(
+                "devices/" + id + "/telemetry", "{\"sensorType\":\"t\",\"value\":1,\"metadata\":" + nested + "}");
+
+        ConsumerRecord<String, byte[]> record = deadLetter(id);
+        assertThat(KafkaProbe.header(record, "x-error-reason")).isEqualTo("schema-violation");
+        assertThat(KafkaProbe.header(record, "x-error-detail")).isEqualTo("payload nests deeper than 32 levels");
+    }
+
+    @Test
+    void idsThatMakeAnImpossibleFanOutTopicAreRejected() {
+        String id = uniqueId("long") + "x".repeat(110);
+        String sensor = "s".repeat(128);
+        device.publish("bike/" + id + "/" + sensor, "{\"value\":1,\"timestamp\":1757841776}");
+
+        ConsumerRecord<String, byte[]> record = deadLetter(id);
+        assertThat(KafkaProbe.header(record, "x-error-reason")).isEqualTo("schema-violation");
+        assertThat(KafkaProbe.header(record, "x-error-detail")).contains("which Kafka cannot take");
+    }
+
+    @Test
     void topicOfNoFamily() {
         String id = uniqueId("uf");
         String topic = "bike/" + id + "/heartrate/extra";

@@ -8,8 +8,13 @@ import io.iotgateway.support.GatewayIntegrationTest;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.Test;
 
 /** A record delivered twice (Kafka redelivery, or the device re-sending) is stored once. */
@@ -40,6 +45,27 @@ class IdempotentPersistenceIT extends GatewayIntegrationTest {
         await().atMost(Duration.ofSeconds(30)).until(() -> sensorData().countDocuments(eq("_id", marker)) == 1);
         assertThat(sensorData().countDocuments(eq("deviceId", id))).isEqualTo(2);
         assertThat(sensorData().countDocuments(eq("_id", messageId))).isEqualTo(1);
+    }
+
+    @Test
+    void offsetsAreCommittedOnceTheBatchIsWritten() throws Exception {
+        String id = uniqueId("commit");
+        device.publish("devices/" + id + "/telemetry", "{\"sensorType\":\"t\",\"value\":1,\"timestamp\":1763320419}");
+        ConsumerRecord<String, byte[]> record =
+                KAFKA.awaitKey("device.telemetry", id, 1).get(0);
+        TopicPartition partition = new TopicPartition(record.topic(), record.partition());
+
+        await().atMost(Duration.ofSeconds(30)).until(() -> sensorData().countDocuments(eq("deviceId", id)) == 1);
+        // A restarted gateway resumes after this record instead of reading the topic from the start.
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, BROKERS.kafkaBootstrap()))) {
+            await().atMost(Duration.ofSeconds(30)).until(() -> {
+                OffsetAndMetadata committed = admin.listConsumerGroupOffsets("iot-gateway-persistence")
+                        .partitionsToOffsetAndMetadata()
+                        .get()
+                        .get(partition);
+                return committed != null && committed.offset() > record.offset();
+            });
+        }
     }
 
     @Test
