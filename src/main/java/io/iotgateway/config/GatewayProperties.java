@@ -1,5 +1,6 @@
 package io.iotgateway.config;
 
+import io.iotgateway.telemetry.TopicTemplate;
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.Min;
 import jakarta.validation.constraints.NotBlank;
@@ -26,8 +27,6 @@ public record GatewayProperties(
         @NotEmpty List<@Valid @NotNull FamilyProperties> families,
         List<@Valid @NotNull AlertRuleProperties> alerts) {
 
-    static final String KAFKA_TOPIC_NAME = "[a-zA-Z0-9._-]{1,249}";
-
     public GatewayProperties {
         alerts = alerts == null ? List.of() : List.copyOf(alerts);
         families = families == null ? List.of() : List.copyOf(families);
@@ -53,9 +52,12 @@ public record GatewayProperties(
             @NotNull @Min(1) Integer receiveMaximum) {}
 
     public record Topics(
-            @NotBlank @Pattern(regexp = KAFKA_TOPIC_NAME, message = "must be a Kafka topic name") String telemetry,
-            @NotBlank @Pattern(regexp = KAFKA_TOPIC_NAME, message = "must be a Kafka topic name") String deadLetter,
-            @NotBlank @Pattern(regexp = KAFKA_TOPIC_NAME, message = "must be a Kafka topic name") String alerts) {}
+            @NotBlank @Pattern(regexp = TopicTemplate.KAFKA_TOPIC_NAME, message = "must be a Kafka topic name")
+                    String telemetry,
+            @NotBlank @Pattern(regexp = TopicTemplate.KAFKA_TOPIC_NAME, message = "must be a Kafka topic name")
+                    String deadLetter,
+            @NotBlank @Pattern(regexp = TopicTemplate.KAFKA_TOPIC_NAME, message = "must be a Kafka topic name")
+                    String alerts) {}
 
     public record Ingest(
             @NotNull @Min(value = 1, message = "must be a positive number of bytes") Integer maxPayloadBytes,

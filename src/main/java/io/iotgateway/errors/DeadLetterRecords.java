@@ -1,6 +1,7 @@
 package io.iotgateway.errors;
 
 import io.iotgateway.config.GatewayProperties;
+import io.iotgateway.telemetry.KafkaHeaders;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
@@ -24,9 +25,6 @@ class DeadLetterRecords {
 
     static final String HEADER_REASON = "x-error-reason";
     static final String HEADER_DETAIL = "x-error-detail";
-    static final String HEADER_SOURCE_TOPIC = io.iotgateway.telemetry.KafkaHeaders.SOURCE_TOPIC;
-    static final String HEADER_RECEIVED_AT = io.iotgateway.telemetry.KafkaHeaders.RECEIVED_AT;
-    static final String HEADER_FAMILY = io.iotgateway.telemetry.KafkaHeaders.FAMILY;
     static final String HEADER_TRUNCATED = "x-original-size";
 
     private static final String REASON_PROPERTY = "gateway.deadLetterReason";
@@ -120,11 +118,11 @@ class DeadLetterRecords {
         }
         message.setHeader(HEADER_REASON, reason.code());
         message.setHeader(HEADER_DETAIL, detail);
-        message.setHeader(HEADER_SOURCE_TOPIC, sourceTopic == null ? "" : sourceTopic);
+        message.setHeader(KafkaHeaders.SOURCE_TOPIC, sourceTopic == null ? "" : sourceTopic);
         Instant receivedAt = exchange.getProperty(GatewayExchange.RECEIVED_AT, Instant.class);
-        message.setHeader(HEADER_RECEIVED_AT, (receivedAt == null ? clock.instant() : receivedAt).toString());
+        message.setHeader(KafkaHeaders.RECEIVED_AT, (receivedAt == null ? clock.instant() : receivedAt).toString());
         if (family != null) {
-            message.setHeader(HEADER_FAMILY, family);
+            message.setHeader(KafkaHeaders.FAMILY, family);
         }
         return message;
     }

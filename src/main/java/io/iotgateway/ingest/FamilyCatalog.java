@@ -8,6 +8,7 @@ import com.networknt.schema.SpecVersion;
 import io.iotgateway.config.FamilyProperties;
 import io.iotgateway.config.GatewayProperties;
 import io.iotgateway.config.InvalidConfigurationException;
+import io.iotgateway.telemetry.TopicTemplate;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.ArrayList;
@@ -17,8 +18,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.springframework.core.io.Resource;
 import org.springframework.core.io.ResourceLoader;
 import org.springframework.stereotype.Component;
@@ -29,8 +28,6 @@ import org.springframework.stereotype.Component;
  */
 @Component
 class FamilyCatalog {
-
-    private static final Pattern TEMPLATE_VARIABLE = Pattern.compile("\\{([A-Za-z][A-Za-z0-9]*)}");
 
     private final List<Family> families;
 
@@ -118,11 +115,10 @@ class FamilyCatalog {
     }
 
     private static void checkTemplate(String key, String template, List<String> known) {
-        Matcher matcher = TEMPLATE_VARIABLE.matcher(template);
-        while (matcher.find()) {
-            if (!known.contains(matcher.group(1))) {
+        for (String variable : TopicTemplate.variables(template)) {
+            if (!known.contains(variable)) {
                 throw new InvalidConfigurationException(
-                        key, "'" + template + "' uses {" + matcher.group(1) + "}, expected one of " + known);
+                        key, "'" + template + "' uses {" + variable + "}, expected one of " + known);
             }
         }
     }

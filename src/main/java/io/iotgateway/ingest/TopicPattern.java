@@ -1,5 +1,6 @@
 package io.iotgateway.ingest;
 
+import io.iotgateway.telemetry.TopicTemplate;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -14,7 +15,7 @@ import java.util.regex.Pattern;
  */
 final class TopicPattern {
 
-    private static final Pattern VARIABLE = Pattern.compile("\\{([A-Za-z][A-Za-z0-9]*)}");
+    private static final Pattern VARIABLE = TopicTemplate.VARIABLE;
     private static final int MAX_VARIABLE_LENGTH = 128;
 
     private final String source;

@@ -9,13 +9,12 @@ import io.iotgateway.errors.MessageRejectedException;
 import io.iotgateway.errors.RejectReason;
 import io.iotgateway.telemetry.KafkaHeaders;
 import io.iotgateway.telemetry.TelemetryRecord;
+import io.iotgateway.telemetry.TopicTemplate;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.apache.camel.CamelContext;
 import org.apache.camel.Message;
 import org.apache.camel.component.kafka.KafkaConstants;
@@ -29,9 +28,6 @@ import org.springframework.stereotype.Component;
  */
 @Component
 public class TelemetryRouter {
-
-    private static final Pattern KAFKA_TOPIC = Pattern.compile("[a-zA-Z0-9._-]{1,249}");
-    private static final Pattern TEMPLATE_VARIABLE = Pattern.compile("\\{([A-Za-z][A-Za-z0-9]*)}");
 
     private final CamelContext camel;
     private final ObjectMapper json;
@@ -70,9 +66,9 @@ public class TelemetryRouter {
             values.putIfAbsent("sensorType", String.valueOf(first.sensorType()));
             String key = family.fanOut().key() == null
                     ? first.deviceId()
-                    : render(family.fanOut().key(), values);
-            String topic = render(family.fanOut().topic(), values);
-            if (!KAFKA_TOPIC.matcher(topic).matches()) {
+                    : TopicTemplate.render(family.fanOut().key(), values);
+            String topic = TopicTemplate.render(family.fanOut().topic(), values);
+            if (!TopicTemplate.isKafkaTopic(topic)) {
                 throw new MessageRejectedException(
                         RejectReason.SCHEMA_VIOLATION,
                         "ids make the fan-out topic '" + topic
@@ -109,15 +105,5 @@ public class TelemetryRouter {
             throw new IllegalStateException(
                     "cannot serialise " + value.getClass().getSimpleName(), e);
         }
-    }
-
-    private static String render(String template, Map<String, String> values) {
-        Matcher matcher = TEMPLATE_VARIABLE.matcher(template);
-        StringBuilder out = new StringBuilder();
-        while (matcher.find()) {
-            matcher.appendReplacement(out, Matcher.quoteReplacement(values.getOrDefault(matcher.group(1), "")));
-        }
-        matcher.appendTail(out);
-        return out.toString();
     }
 }
