@@ -8,6 +8,10 @@ public enum RejectReason {
     DEVICE_ID_MISMATCH("device-id-mismatch"),
     UNKNOWN_FAMILY("unknown-family"),
     INVALID_RECORD("invalid-record"),
+    INVALID_COMMAND("invalid-command"),
+    UNKNOWN_COMPONENT("unknown-component"),
+    VALUE_OUT_OF_RANGE("value-out-of-range"),
+    INVALID_REPORT("invalid-report"),
     PROCESSING_FAILED("processing-failed");
 
     private final String code;

@@ -25,20 +25,10 @@ class IngestRoutes extends RouteBuilder {
 
     @Override
     public void configure() {
-        families.subscriptionsByName().forEach((name, filter) -> from(SessionSafeMqttComponent.SCHEME + ":"
-                        + subscription(filter) + "?clientId={{gateway.mqtt.client-id}}-" + name)
+        families.subscriptionsByName().forEach((name, filter) -> from(MqttSubscriptions.endpoint(filter, name, mqtt))
                 .routeId("ingest-mqtt-" + name)
                 .routeConfigurationId(GatewayExchange.ERROR_POLICY)
                 .process(ingestor)
                 .to("kafka:{{gateway.topics.telemetry}}"));
-    }
-
-    /** With a shared group, replicas of the gateway split the messages of a filter between them. */
-    private String subscription(String filter) {
-        String shared = mqtt.sharedGroup() == null || mqtt.sharedGroup().isBlank()
-                ? filter
-                : "$share/" + mqtt.sharedGroup() + "/" + filter;
-        // '#' would start a URI fragment
-        return shared.replace("#", "%23");
     }
 }

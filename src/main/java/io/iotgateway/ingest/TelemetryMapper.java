@@ -24,7 +24,7 @@ import java.util.regex.Pattern;
 final class TelemetryMapper {
 
     // Ids end up in Kafka topic names (fan-out), so they use the Kafka topic alphabet.
-    static final Pattern IDENTIFIER = Pattern.compile("[A-Za-z0-9._-]{1,128}");
+    static final Pattern IDENTIFIER = io.iotgateway.telemetry.Identifiers.ID;
     private static final double EPOCH_SECONDS_LIMIT = 1e11; // larger numbers are epoch milliseconds
 
     private TelemetryMapper() {}

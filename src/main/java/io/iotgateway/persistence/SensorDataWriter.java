@@ -1,8 +1,6 @@
 package io.iotgateway.persistence;
 
-import com.mongodb.MongoCommandException;
 import com.mongodb.client.MongoClient;
-import com.mongodb.client.model.IndexOptions;
 import com.mongodb.client.model.Indexes;
 import com.mongodb.client.model.ReplaceOneModel;
 import com.mongodb.client.model.ReplaceOptions;
@@ -20,7 +18,6 @@ import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.Date;
 import java.util.List;
-import java.util.Set;
 import org.apache.camel.Exchange;
 import org.apache.camel.ProducerTemplate;
 import org.apache.camel.component.kafka.KafkaConstants;
@@ -38,8 +35,6 @@ class SensorDataWriter {
 
     private static final ReplaceOptions UPSERT = new ReplaceOptions().upsert(true);
     private static final String BATCH = "gateway.kafkaBatch";
-    /** MongoDB's IndexOptionsConflict / IndexKeySpecsConflict: the index exists under another name or options. */
-    private static final Set<Integer> INDEX_EXISTS_OTHERWISE = Set.of(85, 86);
 
     private final MongoClient mongo;
     private final ProducerTemplate producer;
@@ -93,21 +88,13 @@ class SensorDataWriter {
         if (indexesEnsured) {
             return;
         }
-        try {
-            mongo.getDatabase(database)
-                    .getCollection(collection)
-                    .createIndex(
-                            Indexes.compoundIndex(
-                                    Indexes.ascending("deviceId"),
-                                    Indexes.ascending("sensorType"),
-                                    Indexes.descending("timestamp")),
-                            new IndexOptions().name("deviceId_sensorType_timestamp"));
-        } catch (MongoCommandException e) {
-            // An operator created the same index differently: the queries are served either way.
-            if (!INDEX_EXISTS_OTHERWISE.contains(e.getErrorCode())) {
-                throw e;
-            }
-        }
+        MongoIndexes.ensure(
+                mongo.getDatabase(database).getCollection(collection),
+                Indexes.compoundIndex(
+                        Indexes.ascending("deviceId"),
+                        Indexes.ascending("sensorType"),
+                        Indexes.descending("timestamp")),
+                "deviceId_sensorType_timestamp");
         indexesEnsured = true;
     }
 

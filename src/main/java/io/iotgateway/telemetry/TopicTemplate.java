@@ -39,6 +39,24 @@ public final class TopicTemplate {
         return out.toString();
     }
 
+    /** A regex matching the names rendered from the template; each variable is a named group matching {@code value}. */
+    public static Pattern toRegex(String template, String value) {
+        Matcher matcher = VARIABLE.matcher(template);
+        StringBuilder regex = new StringBuilder();
+        int literalStart = 0;
+        while (matcher.find()) {
+            regex.append(Pattern.quote(template.substring(literalStart, matcher.start())));
+            regex.append("(?<")
+                    .append(matcher.group(1))
+                    .append('>')
+                    .append(value)
+                    .append(')');
+            literalStart = matcher.end();
+        }
+        regex.append(Pattern.quote(template.substring(literalStart)));
+        return Pattern.compile(regex.toString());
+    }
+
     public static boolean isKafkaTopic(String name) {
         return KAFKA_TOPIC.matcher(name).matches();
     }

@@ -1,0 +1,168 @@
+package io.iotgateway.commands;
+
+import io.iotgateway.errors.GatewayExchange;
+import io.iotgateway.errors.MessageRejectedException;
+import io.iotgateway.errors.RejectReason;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.function.Supplier;
+import org.apache.camel.Exchange;
+import org.apache.camel.ProducerTemplate;
+import org.apache.camel.component.kafka.KafkaConstants;
+import org.springframework.stereotype.Service;
+
+/**
+ * Accepts commands from every input, stores them, and hands each to the MQTT broker once. HTTP and WebSocket callers
+ * get the outcome directly; Kafka input fails its exchange so the error policy retries or dead-letters it.
+ */
+@Service
+public class CommandService {
+
+    /** Kafka record header a producer may set to name its command (otherwise the record's position names it). */
+    static final String COMMAND_ID_HEADER = "x-command-id";
+
+    private final CommandStore store;
+    private final CommandTopics topics;
+    private final CommandValidator validator;
+    private final ProducerTemplate producer;
+    private final MeterRegistry meters;
+    private final Clock clock;
+    private final CommandProperties properties;
+
+    CommandService(
+            CommandStore store,
+            CommandTopics topics,
+            ProducerTemplate producer,
+            MeterRegistry meters,
+            Clock clock,
+            CommandProperties properties) {
+        this.store = store;
+        this.topics = topics;
+        this.validator = new CommandValidator(properties.components());
+        this.producer = producer;
+        this.meters = meters;
+        this.clock = clock;
+        this.properties = properties;
+    }
+
+    /**
+     * A command for {@code component} of {@code deviceId} from an API caller.
+     *
+     * @throws MessageRejectedException when the command is invalid (reason and description for a 400)
+     * @throws CommandUndeliverableException when the MQTT broker cannot take it (for a 503)
+     */
+    public Command submit(String deviceId, String component, byte[] body, String source) {
+        CommandRequest request =
+                validate(deviceId, component, body, () -> UUID.randomUUID().toString());
+        Command command = store.insertIfAbsent(accepted(request, source));
+        if (command.publishedAt() != null) {
+            count("duplicate");
+            return command;
+        }
+        try {
+            return publish(command);
+        } catch (RuntimeException e) {
+            String reason = "the MQTT broker did not take the command: " + describe(e);
+            store.markUndeliverable(command.commandId(), reason);
+            count("undeliverable");
+            throw new CommandUndeliverableException(command, reason);
+        }
+    }
+
+    /** A command written to a Kafka command topic, as WebSocket clients address them too. */
+    public Command submitToTopic(String topic, byte[] body, String source) {
+        return submit(
+                target(topic).map(CommandTopics.Target::deviceId).orElse(null),
+                target(topic).map(CommandTopics.Target::component).orElse(null),
+                body,
+                source);
+    }
+
+    public Optional<Command> find(String commandId) {
+        return store.find(commandId);
+    }
+
+    public List<Command> forDevice(String deviceId, int limit) {
+        return store.forDevice(deviceId, limit);
+    }
+
+    /** One record from a Kafka command topic; a redelivered record is published once. */
+    void acceptFromKafka(Exchange exchange) {
+        String topic = exchange.getMessage().getHeader(KafkaConstants.TOPIC, String.class);
+        exchange.setProperty(GatewayExchange.SOURCE_TOPIC, topic);
+        exchange.setProperty(GatewayExchange.RECEIVED_AT, clock.instant());
+        Optional<CommandTopics.Target> target = target(topic);
+        target.ifPresent(t -> exchange.setProperty(GatewayExchange.DEVICE_ID, t.deviceId()));
+        String named = exchange.getMessage().getHeader(COMMAND_ID_HEADER, String.class);
+        String position = topic + "/" + exchange.getMessage().getHeader(KafkaConstants.PARTITION) + "/"
+                + exchange.getMessage().getHeader(KafkaConstants.OFFSET);
+        CommandRequest request = validate(
+                target.map(CommandTopics.Target::deviceId).orElse(null),
+                target.map(CommandTopics.Target::component).orElse(null),
+                exchange.getMessage().getBody(byte[].class),
+                () -> named != null
+                        ? named
+                        : UUID.nameUUIDFromBytes(position.getBytes(StandardCharsets.UTF_8))
+                                .toString());
+        exchange.setProperty(GatewayExchange.DEVICE_ID, request.deviceId());
+        Command command = store.insertIfAbsent(accepted(request, "kafka"));
+        if (command.publishedAt() != null) {
+            count("duplicate");
+            return;
+        }
+        publish(command);
+    }
+
+    private Optional<CommandTopics.Target> target(String topic) {
+        if (topic == null || !topics.isCommandTopic(topic)) {
+            throw new MessageRejectedException(
+                    RejectReason.INVALID_COMMAND,
+                    "topic '" + topic + "' is not a command topic; expected " + properties.kafkaCommandTopicTemplate()
+                            + " or " + properties.kafkaCommandTopic());
+        }
+        return topics.parseKafkaCommandTopic(topic);
+    }
+
+    private CommandRequest validate(String deviceId, String component, byte[] body, Supplier<String> defaultId) {
+        try {
+            return validator.validate(deviceId, component, body, defaultId);
+        } catch (MessageRejectedException e) {
+            count("rejected");
+            throw e;
+        }
+    }
+
+    private Command accepted(CommandRequest request, String source) {
+        Instant now = clock.instant();
+        return Command.accepted(request, source, now, now.plus(properties.timeout()));
+    }
+
+    private Command publish(Command command) {
+        Exchange sent = producer.send(CommandRoutes.PUBLISH_ENDPOINT, exchange -> exchange.getMessage()
+                .setBody(command));
+        if (sent.getException() != null) {
+            throw new IllegalStateException(describe(sent.getException()), sent.getException());
+        }
+        Instant publishedAt = clock.instant();
+        store.markPublished(command.commandId(), publishedAt);
+        count("accepted");
+        return store.find(command.commandId()).orElse(command);
+    }
+
+    private void count(String outcome) {
+        meters.counter("gateway.commands", "status", outcome).increment();
+    }
+
+    private static String describe(Throwable failure) {
+        Throwable root = failure;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        return root.getMessage() == null ? root.getClass().getSimpleName() : root.getMessage();
+    }
+}

@@ -1,0 +1,214 @@
+package io.iotgateway.commands;
+
+import com.mongodb.ErrorCategory;
+import com.mongodb.MongoWriteException;
+import com.mongodb.client.MongoClient;
+import com.mongodb.client.MongoCollection;
+import com.mongodb.client.model.Filters;
+import com.mongodb.client.model.Indexes;
+import com.mongodb.client.model.Sorts;
+import com.mongodb.client.model.Updates;
+import io.iotgateway.persistence.MongoIndexes;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Date;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.bson.Document;
+import org.bson.conversions.Bson;
+import org.springframework.boot.autoconfigure.mongo.MongoProperties;
+import org.springframework.stereotype.Component;
+
+/**
+ * Commands in MongoDB {@code controlCommands}, keyed by commandId. Status changes are conditional updates, so two
+ * gateway replicas (or a report racing the timeout) never settle one command twice.
+ */
+@Component
+class CommandStore {
+
+    private static final int EXPIRY_BATCH = 200;
+
+    private final MongoCollection<Document> commands;
+    private volatile boolean indexEnsured;
+
+    CommandStore(MongoClient mongo, MongoProperties mongoProperties, CommandProperties properties) {
+        this.commands =
+                mongo.getDatabase(mongoProperties.getMongoClientDatabase()).getCollection(properties.collection());
+    }
+
+    /** Stores a new command; if one with this id exists already, returns that one instead. */
+    Command insertIfAbsent(Command command) {
+        ensureIndex();
+        try {
+            commands.insertOne(toDocument(command));
+            return command;
+        } catch (MongoWriteException e) {
+            if (e.getError().getCategory() == ErrorCategory.DUPLICATE_KEY) {
+                return find(command.commandId()).orElseThrow(() -> e);
+            }
+            throw e;
+        }
+    }
+
+    Optional<Command> find(String commandId) {
+        return Optional.ofNullable(commands.find(Filters.eq("_id", commandId)).first())
+                .map(CommandStore::toCommand);
+    }
+
+    List<Command> forDevice(String deviceId, int limit) {
+        List<Command> found = new ArrayList<>();
+        commands.find(Filters.eq("deviceId", deviceId))
+                .sort(Sorts.descending("timestamp"))
+                .limit(limit)
+                .forEach(document -> found.add(toCommand(document)));
+        return found;
+    }
+
+    void markPublished(String commandId, Instant at) {
+        commands.updateOne(Filters.eq("_id", commandId), Updates.set("publishedAt", Date.from(at)));
+    }
+
+    /** The command could not be handed to the MQTT broker; the caller was told. */
+    void markUndeliverable(String commandId, String reason) {
+        commands.updateOne(
+                Filters.and(Filters.eq("_id", commandId), Filters.eq("status", CommandStatus.PENDING.name())),
+                Updates.combine(
+                        Updates.set("status", CommandStatus.FAILED.name()),
+                        Updates.set("reason", reason),
+                        Updates.set("announced", true)));
+    }
+
+    /**
+     * Settles a command with the device's report.
+     *
+     * @return the settled command, or empty when no open command has this id (unknown, or settled already)
+     */
+    Optional<Command> settle(
+            String commandId, CommandStatus status, Map<String, Object> state, String reason, Instant reportedAt) {
+        Optional<Command> open = find(commandId).filter(c -> c.status().isOpen());
+        if (open.isEmpty()) {
+            return Optional.empty();
+        }
+        Instant publishedAt = open.get().publishedAt();
+        Long roundTrip = publishedAt == null
+                ? null
+                : Duration.between(publishedAt, reportedAt).toMillis();
+        List<Bson> updates = new ArrayList<>(List.of(
+                Updates.set("status", status.name()),
+                Updates.set("reportedAt", Date.from(reportedAt)),
+                Updates.set("state", new Document(state)),
+                Updates.set("settledAt", Date.from(reportedAt)),
+                Updates.set("announced", false)));
+        if (roundTrip != null) {
+            updates.add(Updates.set("roundTripMs", roundTrip));
+        }
+        if (reason != null) {
+            updates.add(Updates.set("reason", reason));
+        }
+        long modified = commands.updateOne(
+                        Filters.and(
+                                Filters.eq("_id", commandId),
+                                Filters.in("status", CommandStatus.PENDING.name(), CommandStatus.TIMED_OUT.name())),
+                        Updates.combine(updates))
+                .getModifiedCount();
+        return modified == 0 ? Optional.empty() : find(commandId);
+    }
+
+    /** Marks overdue pending commands TIMED_OUT and returns them; they still have to be announced. */
+    List<Command> expireOverdue(Instant now) {
+        List<Command> expired = new ArrayList<>();
+        List<Object> overdue = new ArrayList<>();
+        commands.find(Filters.and(
+                        Filters.eq("status", CommandStatus.PENDING.name()), Filters.lt("deadline", Date.from(now))))
+                .projection(new Document("_id", 1))
+                .limit(EXPIRY_BATCH)
+                .forEach(document -> overdue.add(document.get("_id")));
+        for (Object id : overdue) {
+            long modified = commands.updateOne(
+                            Filters.and(Filters.eq("_id", id), Filters.eq("status", CommandStatus.PENDING.name())),
+                            Updates.combine(
+                                    Updates.set("status", CommandStatus.TIMED_OUT.name()),
+                                    Updates.set("settledAt", Date.from(now)),
+                                    Updates.set("announced", false)))
+                    .getModifiedCount();
+            if (modified > 0) {
+                find(String.valueOf(id)).ifPresent(expired::add);
+            }
+        }
+        return expired;
+    }
+
+    /**
+     * Commands settled before {@code settledBefore} whose status change is not on Kafka yet: the announcement failed
+     * or the gateway stopped in between.
+     */
+    List<Command> unannounced(Instant settledBefore) {
+        List<Command> found = new ArrayList<>();
+        commands.find(Filters.and(Filters.eq("announced", false), Filters.lt("settledAt", Date.from(settledBefore))))
+                .limit(EXPIRY_BATCH)
+                .forEach(document -> found.add(toCommand(document)));
+        return found;
+    }
+
+    void markAnnounced(String commandId) {
+        commands.updateOne(Filters.eq("_id", commandId), Updates.set("announced", true));
+    }
+
+    private void ensureIndex() {
+        if (!indexEnsured) {
+            MongoIndexes.ensure(
+                    commands,
+                    Indexes.compoundIndex(Indexes.ascending("deviceId"), Indexes.descending("timestamp")),
+                    "deviceId_timestamp");
+            MongoIndexes.ensure(
+                    commands,
+                    Indexes.compoundIndex(Indexes.ascending("status"), Indexes.ascending("deadline")),
+                    "status_deadline");
+            indexEnsured = true;
+        }
+    }
+
+    private static Document toDocument(Command command) {
+        Document document = new Document("_id", command.commandId())
+                .append("commandId", command.commandId())
+                .append("deviceId", command.deviceId())
+                .append("component", command.component())
+                .append("command", command.command())
+                .append("value", command.value())
+                .append("status", command.status().name())
+                .append("source", command.source())
+                .append("timestamp", Date.from(command.timestamp()))
+                .append("deadline", Date.from(command.deadline()));
+        if (command.publishedAt() != null) {
+            document.append("publishedAt", Date.from(command.publishedAt()));
+        }
+        return document;
+    }
+
+    private static Command toCommand(Document document) {
+        Document state = document.get("state", Document.class);
+        Number roundTrip = document.get("roundTripMs", Number.class);
+        return new Command(
+                document.getString("commandId"),
+                document.getString("deviceId"),
+                document.getString("component"),
+                document.getString("command"),
+                document.get("value", Number.class).doubleValue(),
+                CommandStatus.valueOf(document.getString("status")),
+                document.getString("source"),
+                instant(document, "timestamp"),
+                instant(document, "publishedAt"),
+                instant(document, "deadline"),
+                instant(document, "reportedAt"),
+                roundTrip == null ? null : roundTrip.longValue(),
+                state,
+                document.getString("reason"));
+    }
+
+    private static Instant instant(Document document, String field) {
+        Date date = document.getDate(field);
+        return date == null ? null : date.toInstant();
+    }
+}

@@ -1,0 +1,195 @@
+package io.iotgateway.live;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.iotgateway.commands.CommandProperties;
+import io.iotgateway.config.GatewayProperties;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import jakarta.annotation.PreDestroy;
+import java.io.IOException;
+import java.util.ArrayDeque;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.camel.Exchange;
+import org.apache.camel.component.kafka.KafkaConstants;
+import org.springframework.stereotype.Component;
+
+/**
+ * Fans events out to the connected live clients and keeps the most recent ones for clients that resume. Events come
+ * from Kafka (see {@link LiveRoutes}), so every replica's clients see every device, whichever replica ingested it.
+ */
+@Component
+class LiveEventBus {
+
+    private final LiveProperties properties;
+    private final ObjectMapper json;
+    private final MeterRegistry meters;
+    private final Map<String, String> typesByTopic;
+    private final ArrayDeque<LiveEvent> recent = new ArrayDeque<>();
+    private final Set<LiveClient> clients = ConcurrentHashMap.newKeySet();
+    private final Map<String, AtomicInteger> connected = new ConcurrentHashMap<>();
+    private final ThreadPoolExecutor senders;
+    private final ScheduledExecutorService heartbeats;
+    private final Counter skipped;
+    private long lastId;
+
+    LiveEventBus(
+            LiveProperties properties,
+            GatewayProperties gateway,
+            CommandProperties commands,
+            ObjectMapper json,
+            MeterRegistry meters) {
+        this.properties = properties;
+        this.json = json;
+        this.meters = meters;
+        this.typesByTopic = Map.of(
+                gateway.topics().telemetry(), "telemetry",
+                gateway.topics().alerts(), "alert",
+                commands.statusTopic(), "command-report");
+        // One sender task per client at most, so the pool never needs more threads than clients.
+        this.senders = new ThreadPoolExecutor(
+                0,
+                properties.maxClients() + 1,
+                30,
+                TimeUnit.SECONDS,
+                new SynchronousQueue<>(),
+                daemonThreads("live-sender-"));
+        this.heartbeats = Executors.newSingleThreadScheduledExecutor(daemonThreads("live-heartbeat-"));
+        this.skipped = Counter.builder("gateway.live.events.skipped")
+                .description("Kafka records not shown live because they are not JSON objects")
+                .register(meters);
+        long period = properties.heartbeat().toMillis();
+        heartbeats.scheduleAtFixedRate(this::heartbeat, period, period, TimeUnit.MILLISECONDS);
+    }
+
+    String[] topics() {
+        return typesByTopic.keySet().toArray(String[]::new);
+    }
+
+    /** One record from the telemetry, alerts or command status topic. */
+    void fromKafka(Exchange exchange) {
+        String type = typesByTopic.get(exchange.getMessage().getHeader(KafkaConstants.TOPIC, String.class));
+        byte[] body = exchange.getMessage().getBody(byte[].class);
+        JsonNode data;
+        try {
+            data = body == null ? null : json.readTree(body);
+        } catch (IOException e) {
+            data = null;
+        }
+        if (type == null || data == null || !data.isObject()) {
+            // The record stays in Kafka for its real consumers; the live view just cannot show it.
+            skipped.increment();
+            return;
+        }
+        JsonNode deviceId = data.get("deviceId");
+        JsonNode sensorType = data.get("sensorType");
+        publish(
+                type,
+                deviceId == null
+                        ? exchange.getMessage().getHeader(KafkaConstants.KEY, String.class)
+                        : deviceId.asText(),
+                sensorType == null ? null : sensorType.asText(),
+                data.toString());
+    }
+
+    void publish(String type, String deviceId, String sensorType, String data) {
+        synchronized (recent) {
+            LiveEvent event = new LiveEvent(++lastId, type, deviceId, sensorType, data);
+            if (properties.replayBuffer() > 0) {
+                if (recent.size() >= properties.replayBuffer()) {
+                    recent.poll();
+                }
+                recent.add(event);
+            }
+            for (LiveClient client : clients) {
+                if (client.wants(event)) {
+                    client.offer(event);
+                }
+            }
+        }
+    }
+
+    /**
+     * Connects a client, first replaying the buffered events after {@code lastEventId} (if given).
+     *
+     * @return false when the gateway already has its maximum of clients
+     */
+    boolean register(LiveClient client, Long lastEventId) {
+        String transport = client.transport();
+        AtomicInteger count = connected.computeIfAbsent(transport, t -> {
+            AtomicInteger gauge = new AtomicInteger();
+            Gauge.builder("gateway.live.clients", gauge, AtomicInteger::get)
+                    .description("Connected live clients")
+                    .tag("transport", t)
+                    .register(meters);
+            return gauge;
+        });
+        Counter drops = Counter.builder("gateway.live.events.dropped")
+                .description("Events dropped for live clients that read too slowly")
+                .tag("transport", transport)
+                .register(meters);
+        client.onDrop(drops::increment);
+        client.onClose(() -> {
+            if (clients.remove(client)) {
+                count.decrementAndGet();
+            }
+        });
+        synchronized (recent) {
+            if (clients.size() >= properties.maxClients() || client.isClosed()) {
+                return false;
+            }
+            if (lastEventId != null) {
+                LiveEvent oldest = recent.peek();
+                long firstKept = oldest == null ? lastId + 1 : oldest.id();
+                if (lastEventId + 1 < firstKept) {
+                    client.missed(firstKept - lastEventId - 1);
+                }
+                recent.stream()
+                        .filter(event -> event.id() > lastEventId && client.wants(event))
+                        .forEach(client::offer);
+            }
+            clients.add(client);
+            count.incrementAndGet();
+        }
+        return true;
+    }
+
+    Executor senders() {
+        return senders;
+    }
+
+    int clientCount() {
+        return clients.size();
+    }
+
+    private void heartbeat() {
+        clients.forEach(LiveClient::heartbeat);
+    }
+
+    private static ThreadFactory daemonThreads(String prefix) {
+        AtomicInteger number = new AtomicInteger();
+        return runnable -> {
+            Thread thread = new Thread(runnable, prefix + number.incrementAndGet());
+            thread.setDaemon(true);
+            return thread;
+        };
+    }
+
+    @PreDestroy
+    void stop() {
+        heartbeats.shutdownNow();
+        clients.forEach(LiveClient::close);
+        senders.shutdown();
+    }
+}

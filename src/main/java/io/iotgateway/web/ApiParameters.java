@@ -1,0 +1,31 @@
+package io.iotgateway.web;
+
+import io.iotgateway.telemetry.Identifiers;
+
+/** Query and path parameters the API checks the same way everywhere, answering 400 with what was expected. */
+public final class ApiParameters {
+
+    private ApiParameters() {}
+
+    public static String identifier(String name, String value) {
+        if (!Identifiers.isValid(value)) {
+            throw ApiProblems.badRequest("invalid-parameter", name + " must be 1-128 of A-Z a-z 0-9 . _ -");
+        }
+        return value;
+    }
+
+    public static int limit(String value, int defaultLimit, int maxLimit) {
+        if (value == null) {
+            return defaultLimit;
+        }
+        try {
+            int limit = Integer.parseInt(value.trim());
+            if (limit >= 1 && limit <= maxLimit) {
+                return limit;
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw ApiProblems.badRequest("invalid-parameter", "limit must be a whole number from 1 to " + maxLimit);
+    }
+}
