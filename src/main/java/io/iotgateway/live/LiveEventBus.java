@@ -169,6 +169,13 @@ class LiveEventBus {
         return senders;
     }
 
+    /** Buffered events of one device (diagnostics, and tests waiting for events to arrive). */
+    long recentCount(String deviceId) {
+        synchronized (recent) {
+            return recent.stream().filter(e -> deviceId.equals(e.deviceId())).count();
+        }
+    }
+
     int clientCount() {
         return clients.size();
     }

@@ -1,0 +1,73 @@
+package io.iotgateway.support;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.WebSocket;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+
+/** A real WebSocket client (the JDK's) that keeps every JSON frame the server sent. */
+public final class WebSocketSession implements AutoCloseable {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final List<JsonNode> frames = new CopyOnWriteArrayList<>();
+    private final WebSocket socket;
+
+    public WebSocketSession(String url) {
+        try {
+            socket = HttpClient.newHttpClient()
+                    .newWebSocketBuilder()
+                    .connectTimeout(Duration.ofSeconds(5))
+                    .buildAsync(URI.create(url), new Listener())
+                    .get(10, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            throw new IllegalStateException("cannot open " + url, e);
+        }
+    }
+
+    public void send(String json) {
+        socket.sendText(json, true).join();
+    }
+
+    public List<JsonNode> frames() {
+        return List.copyOf(frames);
+    }
+
+    public List<JsonNode> frames(String type) {
+        return frames.stream().filter(f -> type.equals(f.path("type").asText())).toList();
+    }
+
+    @Override
+    public void close() {
+        socket.sendClose(WebSocket.NORMAL_CLOSURE, "bye");
+        socket.abort();
+    }
+
+    private final class Listener implements WebSocket.Listener {
+
+        private final StringBuilder partial = new StringBuilder();
+
+        @Override
+        public CompletionStage<?> onText(WebSocket webSocket, CharSequence data, boolean last) {
+            partial.append(data);
+            if (last) {
+                try {
+                    frames.add(JSON.readTree(partial.toString()));
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+                partial.setLength(0);
+            }
+            webSocket.request(1);
+            return null;
+        }
+    }
+}
