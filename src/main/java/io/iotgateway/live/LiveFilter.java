@@ -33,10 +33,11 @@ record LiveFilter(Set<String> deviceIds, Set<String> sensorTypes) {
         if (list == null || list.isBlank()) {
             return Set.of();
         }
-        Set<String> values = Arrays.stream(list.split(",")).map(String::trim).collect(Collectors.toSet());
-        if (values.size() > MAX_VALUES) {
+        String[] listed = list.split(",", -1);
+        if (listed.length > MAX_VALUES) {
             throw new IllegalArgumentException(name + " lists more than " + MAX_VALUES + " values");
         }
+        Set<String> values = Arrays.stream(listed).map(String::trim).collect(Collectors.toSet());
         for (String value : values) {
             if (!Identifiers.isValid(value)) {
                 throw new IllegalArgumentException(

@@ -1,0 +1,43 @@
+package io.iotgateway.live;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import org.junit.jupiter.api.Test;
+
+class LiveFilterTest {
+
+    private static LiveEvent event(String type, String deviceId, String sensorType) {
+        return new LiveEvent(1, type, deviceId, sensorType, "{}");
+    }
+
+    @Test
+    void matchesAnyOfTheListedDevicesAndSensors() {
+        LiveFilter filter = LiveFilter.parse("a, b", "heartrate");
+
+        assertThat(filter.matches(event("telemetry", "a", "heartrate"))).isTrue();
+        assertThat(filter.matches(event("telemetry", "b", "heartrate"))).isTrue();
+        assertThat(filter.matches(event("telemetry", "a", "speed"))).isFalse();
+        assertThat(filter.matches(event("telemetry", "c", "heartrate"))).isFalse();
+    }
+
+    @Test
+    void aSensorFilterDoesNotHideEventsWithoutSensor() {
+        assertThat(LiveFilter.parse("a", "heartrate").matches(event("command-report", "a", null)))
+                .isTrue();
+    }
+
+    @Test
+    void emptyMeansEverything() {
+        assertThat(LiveFilter.parse(null, " ")).isEqualTo(LiveFilter.ALL);
+        assertThat(LiveFilter.ALL.matches(event("alert", "x", "y"))).isTrue();
+    }
+
+    @Test
+    void refusesInvalidValuesNamingTheParameter() {
+        assertThatThrownBy(() -> LiveFilter.parse("a/b", null))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageStartingWith("deviceId 'a/b'");
+        assertThatThrownBy(() -> LiveFilter.parse(null, "x,".repeat(101) + "y")).hasMessageContaining("more than 100");
+    }
+}
