@@ -5,6 +5,8 @@ import io.iotgateway.web.ApiParameters;
 import io.iotgateway.web.ApiProblems;
 import java.net.URI;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.http.ProblemDetail;
@@ -27,9 +29,11 @@ class CommandController {
     private static final int MAX_LIMIT = 500;
 
     private final CommandService commands;
+    private final CommandProperties properties;
 
-    CommandController(CommandService commands) {
+    CommandController(CommandService commands, CommandProperties properties) {
         this.commands = commands;
+        this.properties = properties;
     }
 
     /** 202: the broker has the command; follow its status at the Location. */
@@ -40,6 +44,12 @@ class CommandController {
         return ResponseEntity.accepted()
                 .location(URI.create("/api/commands/" + command.commandId()))
                 .body(command);
+    }
+
+    /** The actuator components commands may address, with their value ranges. */
+    @GetMapping("/components")
+    Map<String, CommandProperties.Component> components() {
+        return new TreeMap<>(properties.components());
     }
 
     @GetMapping("/commands/{commandId}")

@@ -23,6 +23,7 @@ import org.springframework.stereotype.Component;
 @Component
 class DeadLetterRecords {
 
+    static final String METER = "gateway.dead.letters";
     static final String HEADER_REASON = "x-error-reason";
     static final String HEADER_DETAIL = "x-error-detail";
     static final String HEADER_TRUNCATED = "x-original-size";
@@ -85,7 +86,7 @@ class DeadLetterRecords {
     void countPublished(Exchange exchange) {
         RejectReason reason = exchange.getProperty(REASON_PROPERTY, RejectReason.class);
         int count = exchange.getMessage().getBody(List.class).size();
-        Counter.builder("gateway.dead.letters")
+        Counter.builder(METER)
                 .description("Messages published to the dead-letter topic")
                 .tag("reason", reason.code())
                 .register(meters)

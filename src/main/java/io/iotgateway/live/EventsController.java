@@ -13,7 +13,7 @@ import org.springframework.web.servlet.mvc.method.annotation.SseEmitter;
 
 /**
  * {@code GET /events}: Server-Sent Events (seed 000) of types {@code telemetry}, {@code alert} and
- * {@code command-report}, filtered by {@code ?deviceId=&sensorType=} (comma-separated lists). A client that
+ * {@code command-report}, filtered by {@code ?deviceId=&sensorType=&type=} (comma-separated lists). A client that
  * reconnects with {@code Last-Event-ID} gets what it missed while it is still buffered, and an event {@code dropped}
  * with the count of what it cannot get.
  */
@@ -32,11 +32,12 @@ class EventsController {
     ResponseEntity<SseEmitter> events(
             @RequestParam(required = false) String deviceId,
             @RequestParam(required = false) String sensorType,
+            @RequestParam(required = false) String type,
             @RequestHeader(name = "Last-Event-ID", required = false) String lastEventId) {
         LiveFilter filter;
         Long resumeAfter;
         try {
-            filter = LiveFilter.parse(deviceId, sensorType);
+            filter = LiveFilter.parse(deviceId, sensorType, type);
         } catch (IllegalArgumentException e) {
             throw ApiProblems.badRequest("invalid-parameter", e.getMessage());
         }

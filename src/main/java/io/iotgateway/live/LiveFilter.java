@@ -3,30 +3,43 @@ package io.iotgateway.live;
 import io.iotgateway.telemetry.Identifiers;
 import java.util.Arrays;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.stream.Collectors;
 
 /**
- * Which events a client wants: any of the device ids (all when empty) and any of the sensor types (all when empty).
- * The sensor-type part applies only to events that have one, so a device's command reports pass a sensor filter.
+ * Which events a client wants: any of the device ids, any of the sensor types and any of the event types (each: all
+ * when empty). The sensor-type part applies only to events that have one, so a device's command reports pass a
+ * sensor filter.
  */
-record LiveFilter(Set<String> deviceIds, Set<String> sensorTypes) {
+record LiveFilter(Set<String> deviceIds, Set<String> sensorTypes, Set<String> types) {
 
     static final int MAX_VALUES = 100;
 
-    static final LiveFilter ALL = new LiveFilter(Set.of(), Set.of());
+    static final LiveFilter ALL = new LiveFilter(Set.of(), Set.of(), Set.of());
+
+    static final Set<String> TYPES = Set.of("telemetry", "alert", "command-report");
 
     boolean matches(LiveEvent event) {
-        return (deviceIds.isEmpty() || deviceIds.contains(event.deviceId()))
+        return (types.isEmpty() || types.contains(event.type()))
+                && (deviceIds.isEmpty() || deviceIds.contains(event.deviceId()))
                 && (sensorTypes.isEmpty() || event.sensorType() == null || sensorTypes.contains(event.sensorType()));
     }
 
     /**
      * @param deviceIds comma-separated, or null/blank for all
      * @param sensorTypes comma-separated, or null/blank for all
+     * @param types comma-separated event types, or null/blank for all
      * @throws IllegalArgumentException naming the parameter and what is expected
      */
-    static LiveFilter parse(String deviceIds, String sensorTypes) {
-        return new LiveFilter(values("deviceId", deviceIds), values("sensorType", sensorTypes));
+    static LiveFilter parse(String deviceIds, String sensorTypes, String types) {
+        Set<String> eventTypes = values("type", types);
+        for (String type : eventTypes) {
+            if (!TYPES.contains(type)) {
+                throw new IllegalArgumentException(
+                        "type '" + type + "' is not an event type; expected some of " + new TreeSet<>(TYPES));
+            }
+        }
+        return new LiveFilter(values("deviceId", deviceIds), values("sensorType", sensorTypes), eventTypes);
     }
 
     private static Set<String> values(String name, String list) {

@@ -21,8 +21,8 @@ import org.springframework.web.socket.handler.TextWebSocketHandler;
  * KafkaWebSocketClient) is documented in README.md:
  *
  * <ul>
- *   <li>{@code {"type":"subscribe","deviceId":"000001","sensorType":"heartrate"}} (both optional, comma-separated
- *       lists allowed) adds a subscription; {@code unsubscribe} with the same fields removes it (without fields: all).
+ *   <li>{@code {"type":"subscribe","deviceId":"000001","sensorType":"heartrate","eventType":"telemetry"}} (all
+ *       optional, comma-separated lists allowed) adds a subscription; {@code unsubscribe} with the same fields removes it (without fields: all).
  *   <li>{@code {"type":"publish","topic":"bike.000001.fan.command","payload":{"command":"setSpeed","value":75}}}
  *       sends a command, validated as over HTTP; the reply is {@code accepted} with the command, or {@code error}.
  *   <li>Events arrive as {@code {"type":"telemetry|alert|command-report","id":17,"data":{...}}}; a client that reads
@@ -99,7 +99,8 @@ class LiveSocketHandler extends TextWebSocketHandler {
     private void subscription(SocketClient client, String type, JsonNode frame, JsonNode requestId) {
         LiveFilter filter;
         try {
-            filter = LiveFilter.parse(textOrNull(frame, "deviceId"), textOrNull(frame, "sensorType"));
+            filter = LiveFilter.parse(
+                    textOrNull(frame, "deviceId"), textOrNull(frame, "sensorType"), textOrNull(frame, "eventType"));
         } catch (IllegalArgumentException e) {
             client.send(error(requestId, "invalid-parameter", e.getMessage()));
             return;

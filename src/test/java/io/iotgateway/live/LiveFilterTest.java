@@ -13,7 +13,7 @@ class LiveFilterTest {
 
     @Test
     void matchesAnyOfTheListedDevicesAndSensors() {
-        LiveFilter filter = LiveFilter.parse("a, b", "heartrate");
+        LiveFilter filter = LiveFilter.parse("a, b", "heartrate", null);
 
         assertThat(filter.matches(event("telemetry", "a", "heartrate"))).isTrue();
         assertThat(filter.matches(event("telemetry", "b", "heartrate"))).isTrue();
@@ -23,21 +23,31 @@ class LiveFilterTest {
 
     @Test
     void aSensorFilterDoesNotHideEventsWithoutSensor() {
-        assertThat(LiveFilter.parse("a", "heartrate").matches(event("command-report", "a", null)))
+        assertThat(LiveFilter.parse("a", "heartrate", null).matches(event("command-report", "a", null)))
                 .isTrue();
     }
 
     @Test
+    void filtersByEventType() {
+        LiveFilter alerts = LiveFilter.parse(null, null, "alert");
+
+        assertThat(alerts.matches(event("alert", "a", "heartrate"))).isTrue();
+        assertThat(alerts.matches(event("telemetry", "a", "heartrate"))).isFalse();
+        assertThatThrownBy(() -> LiveFilter.parse(null, null, "weather")).hasMessageContaining("type 'weather'");
+    }
+
+    @Test
     void emptyMeansEverything() {
-        assertThat(LiveFilter.parse(null, " ")).isEqualTo(LiveFilter.ALL);
+        assertThat(LiveFilter.parse(null, " ", "")).isEqualTo(LiveFilter.ALL);
         assertThat(LiveFilter.ALL.matches(event("alert", "x", "y"))).isTrue();
     }
 
     @Test
     void refusesInvalidValuesNamingTheParameter() {
-        assertThatThrownBy(() -> LiveFilter.parse("a/b", null))
+        assertThatThrownBy(() -> LiveFilter.parse("a/b", null, null))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageStartingWith("deviceId 'a/b'");
-        assertThatThrownBy(() -> LiveFilter.parse(null, "x,".repeat(101) + "y")).hasMessageContaining("more than 100");
+        assertThatThrownBy(() -> LiveFilter.parse(null, "x,".repeat(101) + "y", null))
+                .hasMessageContaining("more than 100");
     }
 }
