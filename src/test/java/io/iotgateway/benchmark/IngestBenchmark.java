@@ -58,7 +58,7 @@ class IngestBenchmark extends GatewayIntegrationTest {
     }
 
     private static String mqttUrl() {
-        return MOSQUITTO != null ? MOSQUITTO.url() : mqttUrl();
+        return MOSQUITTO != null ? MOSQUITTO.url() : BROKERS.mqttUrl();
     }
 
     private static String brokerName() {

@@ -1,5 +1,6 @@
 package io.iotgateway.sandbox;
 
+import io.iotgateway.support.SimulatedActuator;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.List;
@@ -35,6 +36,7 @@ class DeviceSimulator implements SmartLifecycle {
     private final String brokerUrl;
     private ScheduledExecutorService scheduler;
     private MqttClient client;
+    private SimulatedActuator actuators;
     private long tick;
     private volatile boolean running;
 
@@ -44,7 +46,8 @@ class DeviceSimulator implements SmartLifecycle {
 
     String describe() {
         return BIKES.size() + " bikes, " + VEHICLES.size() + " vehicles, " + ROOMS.size() + " room sensors, "
-                + THERMOSTATS.size() + " generic devices; ~3% invalid messages";
+                + THERMOSTATS.size() + " generic devices; ~3% invalid messages; the bikes' fan, resistance and incline"
+                + " apply commands and report back";
     }
 
     @Override
@@ -57,6 +60,8 @@ class DeviceSimulator implements SmartLifecycle {
         } catch (MqttException e) {
             throw new IllegalStateException("simulator cannot reach " + brokerUrl, e);
         }
+        // The bikes' fans, resistance and incline apply commands and report back, closing the command loop.
+        actuators = new SimulatedActuator(brokerUrl, BIKES.toArray(String[]::new));
         scheduler = Executors.newSingleThreadScheduledExecutor(r -> new Thread(r, "device-simulator"));
         scheduler.scheduleAtFixedRate(this::safeTick, 1, 1, TimeUnit.SECONDS);
         running = true;
@@ -67,6 +72,9 @@ class DeviceSimulator implements SmartLifecycle {
         running = false;
         if (scheduler != null) {
             scheduler.shutdownNow();
+        }
+        if (actuators != null) {
+            actuators.close();
         }
         try {
             if (client != null && client.isConnected()) {

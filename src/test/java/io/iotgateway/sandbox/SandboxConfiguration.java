@@ -28,9 +28,12 @@ public class SandboxConfiguration {
                 """
 
                 ==== iot-gateway sandbox is running ====
-                  MQTT 5 broker : {}   try: mosquitto_pub -V 5 -h localhost -q 1 -t devices/demo-1/telemetry -m '{{"sensorType":"temperature","value":21.5}}'
+                  MQTT 5 broker : {}   try: mosquitto_pub -V 5 -h localhost -q 1 -t devices/demo-1/telemetry -m '{"sensorType":"temperature","value":21.5}'
                   Kafka         : {}   topics: device.telemetry, device.telemetry.dlq, device.alerts, bike.<id>.<sensor>, fms-data-stream, iot-frames
-                  MongoDB       : {}   collection sensorData (data kept in ./data/mongo.mv)
+                  MongoDB       : {}   collections sensorData, controlCommands (data kept in ./data/mongo.mv)
+                  Dashboard     : {}/?device=000001
+                  Live          : {}/events (SSE)   ws://localhost:{}/ws (WebSocket)
+                  Commands      : curl -X POST {}/api/devices/000001/commands/fan -H 'Content-Type: application/json' -d '{"command":"setSpeed","value":75}'
                   Gateway       : {}/actuator/health   {}/actuator/prometheus
                   Simulator     : {}
                 Stop with Ctrl+C.
@@ -38,6 +41,10 @@ public class SandboxConfiguration {
                 env.getProperty("gateway.mqtt.broker-url"),
                 env.getProperty("camel.component.kafka.brokers"),
                 env.getProperty("spring.data.mongodb.uri"),
+                http,
+                http,
+                env.getProperty("local.server.port"),
+                http,
                 http,
                 http,
                 event.getApplicationContext().getBean(DeviceSimulator.class).describe());
