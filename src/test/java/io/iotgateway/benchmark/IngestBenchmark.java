@@ -30,6 +30,7 @@ import org.eclipse.paho.mqttv5.client.persist.MemoryPersistence;
 import org.eclipse.paho.mqttv5.common.MqttSubscription;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.springframework.boot.test.web.server.LocalServerPort;
 
 /**
  * Ingest benchmark, run on demand with {@code ./mvnw -Pbenchmark verify}; never part of the test suite. It measures,
@@ -44,25 +45,22 @@ class IngestBenchmark extends GatewayIntegrationTest {
     private static final int MAX_RATE_PER_DEVICE = Integer.getInteger("bench.maxRatePerDevice", 200);
     private static final int FIXED_RATE = Integer.getInteger("bench.fixedRate", 1000);
     private static final int FIXED_SECONDS = Integer.getInteger("bench.fixedSeconds", 20);
+    private static final int SSE_CLIENTS = Integer.getInteger("bench.sseClients", 1000);
     private static final Duration QUIET = Duration.ofSeconds(15);
 
-    /** Mosquitto (a C broker, far lighter than the in-JVM one) when installed: the figures are then the gateway's. */
-    private static final MosquittoBroker MOSQUITTO = MosquittoBroker.startIfInstalled();
+    private static final String MQTT_URL = BenchmarkBroker.url();
 
     private final ObjectMapper json = new ObjectMapper();
 
-    static {
-        if (MOSQUITTO != null) {
-            System.setProperty(MQTT_URL_OVERRIDE, MOSQUITTO.url());
-        }
-    }
+    @LocalServerPort
+    int port;
 
     private static String mqttUrl() {
-        return MOSQUITTO != null ? MOSQUITTO.url() : BROKERS.mqttUrl();
+        return MQTT_URL;
     }
 
     private static String brokerName() {
-        return MOSQUITTO != null ? MOSQUITTO.version() + " (separate process)" : "embedded HiveMQ CE (same JVM)";
+        return BenchmarkBroker.name();
     }
 
     @Test
@@ -82,7 +80,30 @@ class IngestBenchmark extends GatewayIntegrationTest {
         results.add(gatewayMax);
         results.add(baselineFixed);
         results.add(gatewayFixed);
-        write(results, gatewayMax.throughputPerSecond() / baselineMax.throughputPerSecond(), gatewayFixed);
+
+        // The same max-rate gateway run, with live dashboards watching: SSE clients per device.
+        String run = UUID.randomUUID().toString().substring(0, 8);
+        List<String> urls = new ArrayList<>();
+        for (int i = 0; i < SSE_CLIENTS; i++) {
+            urls.add("http://localhost:" + port + "/events?deviceId=bench-" + run + "-" + (i % DEVICES));
+        }
+        LoadResult gatewayWatched;
+        long delivered;
+        try (SseLoad dashboards = new SseLoad(urls)) {
+            await().atMost(Duration.ofMinutes(2)).until(() -> dashboards.connected() == SSE_CLIENTS);
+            gatewayWatched = gateway(
+                    "gateway MQTT->Kafka, max rate, " + SSE_CLIENTS + " SSE clients", MAX_RATE_PER_DEVICE, 0, run);
+            long expectedEvents = (long) MAX_RATE_PER_DEVICE * SSE_CLIENTS;
+            await().atMost(Duration.ofMinutes(2)).until(() -> dashboards.events() >= expectedEvents);
+            delivered = dashboards.events();
+        }
+        results.add(gatewayWatched);
+        write(
+                results,
+                gatewayMax.throughputPerSecond() / baselineMax.throughputPerSecond(),
+                gatewayFixed,
+                gatewayWatched.throughputPerSecond() / gatewayMax.throughputPerSecond(),
+                delivered);
     }
 
     private LoadResult baseline(String name, int perDevice, int rate) throws Exception {
@@ -107,7 +128,10 @@ class IngestBenchmark extends GatewayIntegrationTest {
     }
 
     private LoadResult gateway(String name, int perDevice, int rate) throws Exception {
-        String run = UUID.randomUUID().toString().substring(0, 8);
+        return gateway(name, perDevice, rate, UUID.randomUUID().toString().substring(0, 8));
+    }
+
+    private LoadResult gateway(String name, int perDevice, int rate, String run) throws Exception {
         DeliveryRecorder recorder = new DeliveryRecorder();
         AtomicBoolean running = new AtomicBoolean(true);
         AtomicLong assigned = new AtomicLong();
@@ -183,7 +207,12 @@ class IngestBenchmark extends GatewayIntegrationTest {
                 payload.get("sentNanos").asLong());
     }
 
-    private static void write(List<LoadResult> results, double throughputRatio, LoadResult gatewayFixed)
+    private static void write(
+            List<LoadResult> results,
+            double throughputRatio,
+            LoadResult gatewayFixed,
+            double watchedRatio,
+            long sseEventsDelivered)
             throws IOException {
         var os = ManagementFactory.getOperatingSystemMXBean();
         long memoryGiB = Runtime.getRuntime().maxMemory() / (1024 * 1024 * 1024);
@@ -211,6 +240,14 @@ class IngestBenchmark extends GatewayIntegrationTest {
                 gatewayFixed.p99Millis(),
                 gatewayFixed.lost(),
                 gatewayFixed.outOfOrder()));
+        out.append(String.format(
+                Locale.ROOT,
+                "Throughput with %d SSE clients connected (%d per device) / without: **%.2fx** (target >= 0.90x);"
+                        + " events delivered to them: %d.%n",
+                SSE_CLIENTS,
+                SSE_CLIENTS / DEVICES,
+                watchedRatio,
+                sseEventsDelivered));
         Path report = Path.of("target", "benchmark", "ingest.md");
         Files.createDirectories(report.getParent());
         Files.writeString(report, out.toString());

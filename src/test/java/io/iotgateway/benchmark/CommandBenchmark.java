@@ -1,0 +1,261 @@
+package io.iotgateway.benchmark;
+
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.iotgateway.support.GatewayIntegrationTest;
+import io.iotgateway.support.SimulatedActuator;
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
+import org.HdrHistogram.Histogram;
+import org.eclipse.paho.mqttv5.client.MqttClient;
+import org.eclipse.paho.mqttv5.client.MqttConnectionOptions;
+import org.eclipse.paho.mqttv5.client.persist.MemoryPersistence;
+import org.eclipse.paho.mqttv5.common.MqttMessage;
+import org.eclipse.paho.mqttv5.common.packet.MqttProperties;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.springframework.boot.test.web.server.LocalServerPort;
+
+/**
+ * Command round trip, run on demand with {@code ./mvnw -Pbenchmark verify}: HTTP POST -> gateway -> MQTT -> device
+ * -> report -> gateway -> status seen on the SSE stream, at a steady 100 commands/s, against the limit measured in the
+ * same run through the same broker: a plain MQTT 5 request/response (publish with correlation data, the device
+ * answers on the response topic). Writes {@code target/benchmark/commands.md}; asserts nothing about time.
+ */
+@Tag("benchmark")
+class CommandBenchmark extends GatewayIntegrationTest {
+
+    private static final int RATE = Integer.getInteger("bench.commandRate", 100);
+    private static final int SECONDS = Integer.getInteger("bench.commandSeconds", 20);
+    private static final int DEVICES = 10;
+
+    private static final String MQTT_URL = BenchmarkBroker.url();
+
+    private final ObjectMapper json = new ObjectMapper();
+
+    @LocalServerPort
+    int port;
+
+    /** One run's figures, in milliseconds. */
+    record RoundTrips(String name, int sent, int answered, Histogram micros) {
+
+        String row() {
+            return String.format(
+                    Locale.ROOT,
+                    "| %s | %d | %d | %.2f | %.2f | %.2f |",
+                    name,
+                    sent,
+                    answered,
+                    micros.getValueAtPercentile(50) / 1000.0,
+                    micros.getValueAtPercentile(99) / 1000.0,
+                    micros.getMaxValue() / 1000.0);
+        }
+    }
+
+    @Test
+    void commandRoundTrip() throws Exception {
+        mqttRequestResponse(RATE * 2); // warm-up
+        gatewayCommands(RATE * 2);
+        RoundTrips limit = mqttRequestResponse(RATE * SECONDS);
+        RoundTrips gateway = gatewayCommands(RATE * SECONDS);
+        write(limit, gateway);
+    }
+
+    private RoundTrips gatewayCommands(int count) throws Exception {
+        String run = UUID.randomUUID().toString().substring(0, 8);
+        String[] devices = new String[DEVICES];
+        for (int i = 0; i < DEVICES; i++) {
+            devices[i] = "cmd-" + run + "-" + i;
+        }
+        Map<String, Long> sentAt = new ConcurrentHashMap<>();
+        Histogram micros = new Histogram(3);
+        AtomicInteger answered = new AtomicInteger();
+        HttpClient http = HttpClient.newHttpClient();
+        // The round trip ends when the browser would see it: the ACKED status event on the SSE stream.
+        HttpRequest events = HttpRequest.newBuilder(URI.create("http://localhost:" + port
+                        + "/events?type=command-report&deviceId=" + String.join(",", devices)))
+                .build();
+        var stream = http.sendAsync(events, HttpResponse.BodyHandlers.ofLines());
+        var reader = stream.thenAccept(response -> response.body().forEach(line -> {
+            if (line.startsWith("data:")) {
+                try {
+                    JsonNode command = json.readTree(line.substring(5));
+                    Long start = sentAt.remove(command.get("commandId").asText());
+                    if (start != null && command.get("status").asText().equals("ACKED")) {
+                        synchronized (micros) {
+                            micros.recordValue((System.nanoTime() - start) / 1000);
+                        }
+                        answered.incrementAndGet();
+                    }
+                } catch (IOException e) {
+                    throw new IllegalStateException(e);
+                }
+            }
+        }));
+        try (SimulatedActuator actuator = new SimulatedActuator(MQTT_URL, devices)) {
+            paced(count, i -> {
+                String commandId = run + "-" + i;
+                sentAt.put(commandId, System.nanoTime());
+                http.sendAsync(
+                        HttpRequest.newBuilder(URI.create("http://localhost:" + port + "/api/devices/"
+                                        + devices[i % DEVICES] + "/commands/fan"))
+                                .header("Content-Type", "application/json")
+                                .POST(HttpRequest.BodyPublishers.ofString("{\"commandId\":\"" + commandId
+                                        + "\",\"command\":\"setSpeed\",\"value\":" + (i % 100) + "}"))
+                                .build(),
+                        HttpResponse.BodyHandlers.discarding());
+            });
+            await().atMost(Duration.ofSeconds(60)).until(() -> answered.get() >= count);
+        } finally {
+            reader.cancel(true);
+            stream.cancel(true);
+        }
+        return new RoundTrips("gateway: HTTP -> MQTT -> device -> report -> SSE", count, answered.get(), micros);
+    }
+
+    private RoundTrips mqttRequestResponse(int count) throws Exception {
+        String run = UUID.randomUUID().toString().substring(0, 8);
+        Map<String, Long> sentAt = new ConcurrentHashMap<>();
+        Histogram micros = new Histogram(3);
+        AtomicInteger answered = new AtomicInteger();
+        MqttClient requester = client("bench-req-" + run);
+        MqttClient device = client("bench-dev-" + run);
+        ScheduledExecutorService replies = Executors.newSingleThreadScheduledExecutor();
+        try {
+            requester.subscribe("bench/" + run + "/reports/+", 1, (topic, message) -> {
+                String id = new String(message.getProperties().getCorrelationData(), StandardCharsets.UTF_8);
+                Long start = sentAt.remove(id);
+                if (start != null) {
+                    synchronized (micros) {
+                        micros.recordValue((System.nanoTime() - start) / 1000);
+                    }
+                    answered.incrementAndGet();
+                }
+            });
+            device.subscribe("bench/" + run + "/commands/+", 1, (topic, message) -> {
+                // like the simulated actuator, the device answers from its own thread
+                MqttProperties request = message.getProperties();
+                replies.execute(() -> publish(
+                        device, request.getResponseTopic(), "{\"status\":\"ok\"}", request.getCorrelationData()));
+            });
+            paced(count, i -> {
+                String id = run + "-" + i;
+                sentAt.put(id, System.nanoTime());
+                MqttProperties properties = new MqttProperties();
+                properties.setCorrelationData(id.getBytes(StandardCharsets.UTF_8));
+                properties.setResponseTopic("bench/" + run + "/reports/" + (i % DEVICES));
+                MqttMessage message =
+                        new MqttMessage("{\"command\":\"setSpeed\",\"value\":1}".getBytes(StandardCharsets.UTF_8));
+                message.setQos(1);
+                message.setProperties(properties);
+                replies.execute(() -> {
+                    try {
+                        requester.publish("bench/" + run + "/commands/" + (i % DEVICES), message);
+                    } catch (Exception e) {
+                        throw new IllegalStateException(e);
+                    }
+                });
+            });
+            await().atMost(Duration.ofSeconds(60)).until(() -> answered.get() >= count);
+        } finally {
+            replies.shutdownNow();
+            requester.disconnect();
+            device.disconnect();
+        }
+        return new RoundTrips("limit: MQTT 5 request/response", count, answered.get(), micros);
+    }
+
+    /** Calls {@code send} {@code count} times at {@link #RATE} per second, on schedule (no coordinated omission). */
+    private static void paced(int count, java.util.function.IntConsumer send) {
+        long interval = TimeUnit.SECONDS.toNanos(1) / RATE;
+        long start = System.nanoTime();
+        for (int i = 0; i < count; i++) {
+            long due = start + i * interval;
+            long wait = due - System.nanoTime();
+            if (wait > 0) {
+                LockSupport.parkNanos(wait);
+            }
+            send.accept(i);
+        }
+    }
+
+    private static MqttClient client(String id) throws Exception {
+        MqttClient client = new MqttClient(MQTT_URL, id, new MemoryPersistence());
+        MqttConnectionOptions options = new MqttConnectionOptions();
+        options.setCleanStart(true);
+        client.connect(options);
+        return client;
+    }
+
+    private static void publish(MqttClient client, String topic, String payload, byte[] correlation) {
+        MqttProperties properties = new MqttProperties();
+        properties.setCorrelationData(correlation);
+        MqttMessage message = new MqttMessage(payload.getBytes(StandardCharsets.UTF_8));
+        message.setQos(1);
+        message.setProperties(properties);
+        try {
+            client.publish(topic, message);
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static void write(RoundTrips limit, RoundTrips gateway) throws IOException {
+        var os = ManagementFactory.getOperatingSystemMXBean();
+        List<String> lines = new ArrayList<>();
+        lines.add("## Command round-trip benchmark, " + LocalDate.now());
+        lines.add("");
+        lines.add(String.format(
+                Locale.ROOT,
+                "Machine: %d cores, %s %s, Java %s. MQTT broker: %s; Kafka (KRaft) and"
+                        + " mongo-java-server in the same JVM. %d commands/s for %d s over %d devices.",
+                os.getAvailableProcessors(),
+                System.getProperty("os.name"),
+                System.getProperty("os.arch"),
+                System.getProperty("java.version"),
+                BenchmarkBroker.name(),
+                RATE,
+                SECONDS,
+                DEVICES));
+        lines.add("");
+        lines.add("| run | sent | answered | p50 ms | p99 ms | max ms |");
+        lines.add("|---|---|---|---|---|---|");
+        lines.add(limit.row());
+        lines.add(gateway.row());
+        lines.add("");
+        lines.add(String.format(
+                Locale.ROOT,
+                "Gateway p99: **%.2f ms** (target <= 50 ms), %.1fx the limit's p99. Unanswered: %d.",
+                gateway.micros().getValueAtPercentile(99) / 1000.0,
+                (double) gateway.micros().getValueAtPercentile(99)
+                        / Math.max(1, limit.micros().getValueAtPercentile(99)),
+                gateway.sent() - gateway.answered()));
+        String out = String.join("\n", lines) + "\n";
+        Path report = Path.of("target", "benchmark", "commands.md");
+        Files.createDirectories(report.getParent());
+        Files.writeString(report, out);
+        System.out.println(out);
+    }
+}
