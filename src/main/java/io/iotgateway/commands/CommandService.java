@@ -6,14 +6,18 @@ import io.iotgateway.errors.RejectReason;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.Supplier;
 import org.apache.camel.Exchange;
 import org.apache.camel.ProducerTemplate;
 import org.apache.camel.component.kafka.KafkaConstants;
+import org.eclipse.paho.mqttv5.client.MqttClientException;
+import org.eclipse.paho.mqttv5.common.MqttException;
 import org.springframework.stereotype.Service;
 
 /**
@@ -25,6 +29,8 @@ public class CommandService {
 
     /** Kafka record header a producer may set to name its command (otherwise the record's position names it). */
     static final String COMMAND_ID_HEADER = "x-command-id";
+
+    private static final Duration IN_FLIGHT_WAIT = Duration.ofSeconds(5);
 
     private final CommandStore store;
     private final CommandTopics topics;
@@ -143,8 +149,13 @@ public class CommandService {
     }
 
     private Command publish(Command command) {
-        Exchange sent = producer.send(CommandRoutes.PUBLISH_ENDPOINT, exchange -> exchange.getMessage()
-                .setBody(command));
+        long deadline = System.nanoTime() + IN_FLIGHT_WAIT.toNanos();
+        Exchange sent;
+        do {
+            sent = producer.send(CommandRoutes.PUBLISH_ENDPOINT, exchange -> exchange.getMessage()
+                    .setBody(command));
+            // The broker's receive maximum caps un-acknowledged publishes; beyond it, wait for a slot (back-pressure).
+        } while (isInFlightLimit(sent.getException()) && System.nanoTime() < deadline && pause());
         if (sent.getException() != null) {
             throw new IllegalStateException(describe(sent.getException()), sent.getException());
         }
@@ -152,6 +163,21 @@ public class CommandService {
         store.markPublished(command.commandId(), publishedAt);
         count("accepted");
         return store.find(command.commandId()).orElse(command);
+    }
+
+    private static boolean isInFlightLimit(Throwable failure) {
+        for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
+            if (cause instanceof MqttException mqtt
+                    && mqtt.getReasonCode() == MqttClientException.REASON_CODE_MAX_INFLIGHT) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static boolean pause() {
+        LockSupport.parkNanos(Duration.ofMillis(1).toNanos());
+        return true;
     }
 
     private void count(String outcome) {

@@ -29,10 +29,12 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
 import org.HdrHistogram.Histogram;
+import org.eclipse.paho.mqttv5.client.IMqttMessageListener;
 import org.eclipse.paho.mqttv5.client.MqttClient;
 import org.eclipse.paho.mqttv5.client.MqttConnectionOptions;
 import org.eclipse.paho.mqttv5.client.persist.MemoryPersistence;
 import org.eclipse.paho.mqttv5.common.MqttMessage;
+import org.eclipse.paho.mqttv5.common.MqttSubscription;
 import org.eclipse.paho.mqttv5.common.packet.MqttProperties;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -50,8 +52,6 @@ class CommandBenchmark extends GatewayIntegrationTest {
     private static final int RATE = Integer.getInteger("bench.commandRate", 100);
     private static final int SECONDS = Integer.getInteger("bench.commandSeconds", 20);
     private static final int DEVICES = 10;
-
-    private static final String MQTT_URL = BenchmarkBroker.url();
 
     private final ObjectMapper json = new ObjectMapper();
 
@@ -90,6 +90,7 @@ class CommandBenchmark extends GatewayIntegrationTest {
             devices[i] = "cmd-" + run + "-" + i;
         }
         Map<String, Long> sentAt = new ConcurrentHashMap<>();
+        Map<String, Integer> refused = new ConcurrentHashMap<>();
         Histogram micros = new Histogram(3);
         AtomicInteger answered = new AtomicInteger();
         HttpClient http = HttpClient.newHttpClient();
@@ -119,15 +120,22 @@ class CommandBenchmark extends GatewayIntegrationTest {
                 String commandId = run + "-" + i;
                 sentAt.put(commandId, System.nanoTime());
                 http.sendAsync(
-                        HttpRequest.newBuilder(URI.create("http://localhost:" + port + "/api/devices/"
-                                        + devices[i % DEVICES] + "/commands/fan"))
-                                .header("Content-Type", "application/json")
-                                .POST(HttpRequest.BodyPublishers.ofString("{\"commandId\":\"" + commandId
-                                        + "\",\"command\":\"setSpeed\",\"value\":" + (i % 100) + "}"))
-                                .build(),
-                        HttpResponse.BodyHandlers.discarding());
+                                HttpRequest.newBuilder(URI.create("http://localhost:" + port + "/api/devices/"
+                                                + devices[i % DEVICES] + "/commands/fan"))
+                                        .header("Content-Type", "application/json")
+                                        .POST(HttpRequest.BodyPublishers.ofString("{\"commandId\":\"" + commandId
+                                                + "\",\"command\":\"setSpeed\",\"value\":" + (i % 100) + "}"))
+                                        .build(),
+                                HttpResponse.BodyHandlers.ofString())
+                        .thenAccept(response -> {
+                            if (response.statusCode() != 202) {
+                                refused.merge(response.statusCode() + " " + response.body(), 1, Integer::sum);
+                            }
+                        });
             });
-            await().atMost(Duration.ofSeconds(60)).until(() -> answered.get() >= count);
+            await().atMost(Duration.ofSeconds(60))
+                    .failFast("commands refused: " + refused, () -> !refused.isEmpty())
+                    .until(() -> answered.get() >= count);
         } finally {
             reader.cancel(true);
             stream.cancel(true);
@@ -144,7 +152,8 @@ class CommandBenchmark extends GatewayIntegrationTest {
         MqttClient device = client("bench-dev-" + run);
         ScheduledExecutorService replies = Executors.newSingleThreadScheduledExecutor();
         try {
-            requester.subscribe("bench/" + run + "/reports/+", 1, (topic, message) -> {
+            // Paho v5's subscribe(String, int, listener) calls itself forever; the array form works.
+            subscribe(requester, "bench/" + run + "/reports/+", (topic, message) -> {
                 String id = new String(message.getProperties().getCorrelationData(), StandardCharsets.UTF_8);
                 Long start = sentAt.remove(id);
                 if (start != null) {
@@ -154,7 +163,7 @@ class CommandBenchmark extends GatewayIntegrationTest {
                     answered.incrementAndGet();
                 }
             });
-            device.subscribe("bench/" + run + "/commands/+", 1, (topic, message) -> {
+            subscribe(device, "bench/" + run + "/commands/+", (topic, message) -> {
                 // like the simulated actuator, the device answers from its own thread
                 MqttProperties request = message.getProperties();
                 replies.execute(() -> publish(
@@ -170,13 +179,11 @@ class CommandBenchmark extends GatewayIntegrationTest {
                         new MqttMessage("{\"command\":\"setSpeed\",\"value\":1}".getBytes(StandardCharsets.UTF_8));
                 message.setQos(1);
                 message.setProperties(properties);
-                replies.execute(() -> {
-                    try {
-                        requester.publish("bench/" + run + "/commands/" + (i % DEVICES), message);
-                    } catch (Exception e) {
-                        throw new IllegalStateException(e);
-                    }
-                });
+                try {
+                    requester.publish("bench/" + run + "/commands/" + (i % DEVICES), message);
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
             });
             await().atMost(Duration.ofSeconds(60)).until(() -> answered.get() >= count);
         } finally {
@@ -199,6 +206,11 @@ class CommandBenchmark extends GatewayIntegrationTest {
             }
             send.accept(i);
         }
+    }
+
+    private static void subscribe(MqttClient client, String filter, IMqttMessageListener listener) throws Exception {
+        client.subscribe(
+                new MqttSubscription[] {new MqttSubscription(filter, 1)}, new IMqttMessageListener[] {listener});
     }
 
     private static MqttClient client(String id) throws Exception {
@@ -235,7 +247,7 @@ class CommandBenchmark extends GatewayIntegrationTest {
                 System.getProperty("os.name"),
                 System.getProperty("os.arch"),
                 System.getProperty("java.version"),
-                BenchmarkBroker.name(),
+                MQTT_BROKER_NAME,
                 RATE,
                 SECONDS,
                 DEVICES));

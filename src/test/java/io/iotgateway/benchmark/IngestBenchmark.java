@@ -48,20 +48,10 @@ class IngestBenchmark extends GatewayIntegrationTest {
     private static final int SSE_CLIENTS = Integer.getInteger("bench.sseClients", 1000);
     private static final Duration QUIET = Duration.ofSeconds(15);
 
-    private static final String MQTT_URL = BenchmarkBroker.url();
-
     private final ObjectMapper json = new ObjectMapper();
 
     @LocalServerPort
     int port;
-
-    private static String mqttUrl() {
-        return MQTT_URL;
-    }
-
-    private static String brokerName() {
-        return BenchmarkBroker.name();
-    }
 
     @Test
     void ingest() throws Exception {
@@ -109,7 +99,7 @@ class IngestBenchmark extends GatewayIntegrationTest {
     private LoadResult baseline(String name, int perDevice, int rate) throws Exception {
         String run = UUID.randomUUID().toString().substring(0, 8);
         DeliveryRecorder recorder = new DeliveryRecorder();
-        MqttClient subscriber = new MqttClient(mqttUrl(), "bench-sub-" + run, new MemoryPersistence());
+        MqttClient subscriber = new MqttClient(MQTT_URL, "bench-sub-" + run, new MemoryPersistence());
         MqttConnectionOptions options = new MqttConnectionOptions();
         options.setCleanStart(true);
         subscriber.connect(options);
@@ -119,7 +109,7 @@ class IngestBenchmark extends GatewayIntegrationTest {
                     (topic, message) -> record(recorder, json.readTree(message.getPayload()))
                 });
         try (DeviceFleet fleet =
-                new DeviceFleet(mqttUrl(), DEVICES, "bench-b-" + run, i -> "bench/" + run + "/" + i + "/telemetry")) {
+                new DeviceFleet(MQTT_URL, DEVICES, "bench-b-" + run, i -> "bench/" + run + "/" + i + "/telemetry")) {
             return measure(name, fleet, recorder, perDevice, rate);
         } finally {
             subscriber.disconnect();
@@ -139,7 +129,7 @@ class IngestBenchmark extends GatewayIntegrationTest {
         sink.start();
         await().atMost(Duration.ofSeconds(30)).until(() -> assigned.get() > 0);
         try (DeviceFleet fleet = new DeviceFleet(
-                mqttUrl(), DEVICES, "bench-g-" + run, i -> "devices/bench-" + run + "-" + i + "/telemetry")) {
+                MQTT_URL, DEVICES, "bench-g-" + run, i -> "devices/bench-" + run + "-" + i + "/telemetry")) {
             return measure(name, fleet, recorder, perDevice, rate);
         } finally {
             running.set(false);
@@ -227,7 +217,7 @@ class IngestBenchmark extends GatewayIntegrationTest {
                 System.getProperty("os.arch"),
                 System.getProperty("java.version"),
                 memoryGiB,
-                brokerName(),
+                MQTT_BROKER_NAME,
                 DEVICES));
         out.append(LoadResult.header()).append('\n');
         results.forEach(r -> out.append(r.row()).append('\n'));

@@ -12,10 +12,18 @@ import io.iotgateway.support.SimulatedActuator;
 import io.iotgateway.support.SimulatedActuator.Behaviour;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Date;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.bson.Document;
 import org.junit.jupiter.api.AfterEach;
@@ -98,6 +106,26 @@ class CommandIT extends GatewayIntegrationTest {
         assertThat(listed.status()).isEqualTo(200);
         assertThat(listed.body()).hasSize(1);
         assertThat(listed.body().get(0).get("commandId").asText()).isEqualTo(commandId);
+    }
+
+    @Test
+    void concurrentCommandsBeyondTheBrokersInFlightLimitAllReachTheDevice() throws Exception {
+        int commands = 40;
+        HttpClient http = HttpClient.newHttpClient();
+        List<CompletableFuture<HttpResponse<String>>> responses = new ArrayList<>();
+        for (int i = 0; i < commands; i++) {
+            responses.add(http.sendAsync(
+                    HttpRequest.newBuilder(URI.create(api.url("/api/devices/" + deviceId + "/commands/fan")))
+                            .header("Content-Type", "application/json")
+                            .POST(HttpRequest.BodyPublishers.ofString("{\"command\":\"setSpeed\",\"value\":" + i + "}"))
+                            .build(),
+                    HttpResponse.BodyHandlers.ofString()));
+        }
+
+        for (CompletableFuture<HttpResponse<String>> response : responses) {
+            assertThat(response.get(30, TimeUnit.SECONDS).statusCode()).isEqualTo(202);
+        }
+        await().atMost(LOOP).until(() -> actuator.received().size() == commands);
     }
 
     @Test

@@ -21,9 +21,21 @@ import org.springframework.test.context.DynamicPropertySource;
 @ActiveProfiles("test")
 public abstract class GatewayIntegrationTest {
 
-    public static final String MQTT_URL_OVERRIDE = "iotgateway.test.mqtt-url";
-
     protected static final EmbeddedBrokers BROKERS = SharedBrokers.get();
+
+    /**
+     * Set by the benchmark profile: the gateway and the load then share a Mosquitto process (far lighter than the
+     * in-JVM broker) when it is installed, so the figures are the gateway's. Decided here, before the shared context
+     * exists, whichever test class runs first.
+     */
+    private static final MosquittoBroker MOSQUITTO =
+            Boolean.getBoolean("iotgateway.test.mosquitto") ? MosquittoBroker.startIfInstalled() : null;
+
+    /** The MQTT broker the gateway under test is connected to. */
+    protected static final String MQTT_URL = MOSQUITTO != null ? MOSQUITTO.url() : BROKERS.mqttUrl();
+
+    protected static final String MQTT_BROKER_NAME =
+            MOSQUITTO != null ? MOSQUITTO.version() + " (separate process)" : "embedded HiveMQ CE (same JVM)";
     protected static final KafkaProbe KAFKA = new KafkaProbe(BROKERS.kafkaBootstrap());
 
     @Autowired
@@ -37,15 +49,14 @@ public abstract class GatewayIntegrationTest {
     @DynamicPropertySource
     static void brokers(DynamicPropertyRegistry registry) {
         BROKERS.gatewayProperties().forEach((key, value) -> registry.add(key, () -> value));
-        // The benchmark may point the gateway at an external MQTT broker.
-        registry.add("gateway.mqtt.broker-url", () -> System.getProperty(MQTT_URL_OVERRIDE, BROKERS.mqttUrl()));
+        registry.add("gateway.mqtt.broker-url", () -> MQTT_URL);
         // Fail fast while MongoDB is down so the outage test sees retries, not one long wait.
         registry.add("spring.data.mongodb.uri", () -> BROKERS.mongoUri() + "?serverSelectionTimeoutMS=2000");
     }
 
     @BeforeEach
     void connectDevice() {
-        device = new MqttDevice(BROKERS.mqttUrl());
+        device = new MqttDevice(MQTT_URL);
     }
 
     @AfterEach

@@ -1,4 +1,4 @@
-package io.iotgateway.benchmark;
+package io.iotgateway.support;
 
 import java.io.IOException;
 import java.net.ServerSocket;
@@ -9,7 +9,7 @@ import java.time.Duration;
 import org.awaitility.Awaitility;
 
 /** An Eclipse Mosquitto process on a free loopback port, if the mosquitto binary is installed. */
-final class MosquittoBroker {
+public final class MosquittoBroker {
 
     private static final Path BINARY = Path.of("/usr/sbin/mosquitto");
 
@@ -21,7 +21,7 @@ final class MosquittoBroker {
         this.version = version;
     }
 
-    static MosquittoBroker startIfInstalled() {
+    public static MosquittoBroker startIfInstalled() {
         if (!Files.isExecutable(BINARY) || Boolean.getBoolean("bench.embeddedBroker")) {
             return null;
         }
@@ -58,11 +58,11 @@ final class MosquittoBroker {
         }
     }
 
-    String url() {
+    public String url() {
         return "tcp://127.0.0.1:" + port;
     }
 
-    String version() {
+    public String version() {
         return version;
     }
 }
