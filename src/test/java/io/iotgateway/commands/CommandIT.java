@@ -132,11 +132,7 @@ class CommandIT extends GatewayIntegrationTest {
     void deviceRefusalMarksTheCommandFailedWithTheDevicesReason() throws IOException {
         actuator.behave("resistance", Behaviour.REFUSE);
 
-        String commandId = api.post(
-                        "/api/devices/" + deviceId + "/commands/resistance", "{\"command\":\"setLevel\",\"value\":40}")
-                .body()
-                .get("commandId")
-                .asText();
+        String commandId = send("resistance", "{\"command\":\"setLevel\",\"value\":40}");
 
         JsonNode failed = awaitStatus(commandId, "FAILED");
         assertThat(failed.get("reason").asText()).isEqualTo("resistance is locked");
@@ -151,11 +147,7 @@ class CommandIT extends GatewayIntegrationTest {
     void commandWithoutReportTimesOutAndTheTimeoutIsAnnounced() throws IOException {
         actuator.behave("incline", Behaviour.IGNORE);
 
-        String commandId = api.post(
-                        "/api/devices/" + deviceId + "/commands/incline", "{\"command\":\"setIncline\",\"value\":-5}")
-                .body()
-                .get("commandId")
-                .asText();
+        String commandId = send("incline", "{\"command\":\"setIncline\",\"value\":-5}");
 
         await().atMost(LOOP).until(() -> actuator.received().size() == 1);
         awaitStatus(commandId, "TIMED_OUT");
@@ -278,6 +270,13 @@ class CommandIT extends GatewayIntegrationTest {
                 .get(0);
         assertThat(KafkaProbe.header(dead, "x-error-reason")).isEqualTo("invalid-report");
         assertThat(new String(dead.value(), StandardCharsets.UTF_8)).isEqualTo("{not json");
+    }
+
+    /** Sends a command over HTTP, expects it accepted, and returns its id. */
+    private String send(String component, String body) {
+        HttpApi.Response response = api.post("/api/devices/" + deviceId + "/commands/" + component, body);
+        assertThat(response.status()).isEqualTo(202);
+        return response.body().get("commandId").asText();
     }
 
     private JsonNode awaitStatus(String commandId, String status) {
