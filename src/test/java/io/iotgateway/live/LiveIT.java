@@ -117,6 +117,14 @@ class LiveIT extends GatewayIntegrationTest {
     }
 
     @Test
+    void sseKeepsAnIdleStreamOpenWithHeartbeatComments() {
+        try (SseStream idle = new SseStream(api.url("/events?deviceId=" + uniqueId("quiet")), Map.of())) {
+            await().atMost(LIVE).until(() -> idle.comments().contains("heartbeat"));
+            assertThat(idle.events()).isEmpty();
+        }
+    }
+
+    @Test
     void sseRejectsABadFilterWithTheReason() {
         HttpApi.Response response = api.get("/events?deviceId=bad%20id");
         assertThat(response.status()).isEqualTo(400);
