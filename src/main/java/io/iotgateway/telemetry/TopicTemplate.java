@@ -39,6 +39,20 @@ public final class TopicTemplate {
         return out.toString();
     }
 
+    /** Matches every name the template can render to (each placeholder stands for one or more characters). */
+    public static Pattern pattern(String template) {
+        StringBuilder regex = new StringBuilder();
+        Matcher matcher = VARIABLE.matcher(template);
+        int literalStart = 0;
+        while (matcher.find()) {
+            regex.append(Pattern.quote(template.substring(literalStart, matcher.start())))
+                    .append(".+");
+            literalStart = matcher.end();
+        }
+        regex.append(Pattern.quote(template.substring(literalStart)));
+        return Pattern.compile(regex.toString());
+    }
+
     public static boolean isKafkaTopic(String name) {
         return KAFKA_TOPIC.matcher(name).matches();
     }

@@ -13,6 +13,9 @@ import org.springframework.core.env.Environment;
 @TestConfiguration(proxyBeanMethods = false)
 public class SandboxConfiguration {
 
+    /** Management password of the sandbox when GATEWAY_ADMIN_PASSWORD is not set. */
+    public static final String ADMIN_PASSWORD = "sandbox";
+
     private static final Logger LOG = LoggerFactory.getLogger(SandboxConfiguration.class);
 
     @Bean
@@ -31,7 +34,8 @@ public class SandboxConfiguration {
                   MQTT 5 broker : {}   try: mosquitto_pub -V 5 -h localhost -q 1 -t devices/demo-1/telemetry -m '{{"sensorType":"temperature","value":21.5}}'
                   Kafka         : {}   topics: device.telemetry, device.telemetry.dlq, device.alerts, bike.<id>.<sensor>, fms-data-stream, iot-frames
                   MongoDB       : {}   collection sensorData (data kept in ./data/mongo.mv)
-                  Gateway       : {}/actuator/health   {}/actuator/prometheus
+                  Gateway       : {}/actuator/health   {}/actuator/prometheus   {}/actuator/hawtio
+                  Management    : user '{}', password from GATEWAY_ADMIN_PASSWORD or '{}'
                   Simulator     : {}
                 Stop with Ctrl+C.
                 """,
@@ -40,6 +44,9 @@ public class SandboxConfiguration {
                 env.getProperty("spring.data.mongodb.uri"),
                 http,
                 http,
+                http,
+                env.getProperty("gateway.security.admin-user"),
+                ADMIN_PASSWORD,
                 event.getApplicationContext().getBean(DeviceSimulator.class).describe());
     }
 }

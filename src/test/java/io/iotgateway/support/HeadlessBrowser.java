@@ -11,6 +11,8 @@ import java.util.Base64;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Assumptions;
 import org.openqa.selenium.By;
@@ -44,6 +46,14 @@ public final class HeadlessBrowser implements AutoCloseable {
     public static final Path SCREENSHOTS = Path.of("target", "screenshots");
 
     private static final Duration DEFAULT_WAIT = Duration.ofSeconds(30);
+
+    // Selenium warns that it has no CDP bindings for this Chromium version; the raw CDP commands used here go
+    // through chromedriver and need none. Kept in a field: java.util.logging holds loggers weakly.
+    private static final Logger CDP_VERSION_LOG = Logger.getLogger("org.openqa.selenium.devtools.CdpVersionFinder");
+
+    static {
+        CDP_VERSION_LOG.setLevel(Level.SEVERE);
+    }
 
     private final ChromeDriver driver;
     private final Path profileDir;
