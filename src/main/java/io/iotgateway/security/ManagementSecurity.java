@@ -1,6 +1,7 @@
 package io.iotgateway.security;
 
 import io.iotgateway.config.InvalidConfigurationException;
+import java.util.Set;
 import org.springframework.boot.actuate.autoconfigure.security.servlet.EndpointRequest;
 import org.springframework.boot.actuate.health.HealthEndpoint;
 import org.springframework.boot.actuate.info.InfoEndpoint;
@@ -34,12 +35,18 @@ import org.springframework.security.web.util.matcher.RequestMatcher;
 @ConditionalOnWebApplication(type = ConditionalOnWebApplication.Type.SERVLET)
 class ManagementSecurity {
 
+    private static final Set<String> SAFE_METHODS = Set.of("GET", "HEAD", "OPTIONS", "TRACE");
+
     @Bean
     SecurityFilterChain gatewaySecurity(HttpSecurity http, SecurityProperties properties) throws Exception {
-        // Hawtio (a browser app on basic auth) must not be driven by another site: it sends the CSRF token that
-        // it reads from the XSRF-TOKEN cookie. API and WebSocket clients are stateless and carry no cookies.
+        // Browsers attach basic credentials by themselves, so a state-changing request (Hawtio's Jolokia calls can
+        // stop routes) must prove it comes from this site: either the browser says so (Fetch Metadata header
+        // Sec-Fetch-Site: same-origin, which a page cannot forge) or it carries the CSRF token from the XSRF-TOKEN
+        // cookie. API and WebSocket clients are stateless and carry no cookies.
         CsrfTokenRequestAttributeHandler plainToken = new CsrfTokenRequestAttributeHandler();
         plainToken.setCsrfRequestAttributeName(null); // load the token on every request so the cookie is always set
+        RequestMatcher needsCsrfCheck = request -> !SAFE_METHODS.contains(request.getMethod())
+                && !"same-origin".equals(request.getHeader("Sec-Fetch-Site"));
         http.authorizeHttpRequests(requests -> requests.requestMatchers(
                                 EndpointRequest.to(HealthEndpoint.class, InfoEndpoint.class))
                         .permitAll()
@@ -51,6 +58,7 @@ class ManagementSecurity {
                 .sessionManagement(session -> session.sessionCreationPolicy(SessionCreationPolicy.STATELESS))
                 .csrf(csrf -> csrf.csrfTokenRepository(CookieCsrfTokenRepository.withHttpOnlyFalse())
                         .csrfTokenRequestHandler(plainToken)
+                        .requireCsrfProtectionMatcher(needsCsrfCheck)
                         .ignoringRequestMatchers(path("/api/**"), path("/ws/**")));
         return http.build();
     }

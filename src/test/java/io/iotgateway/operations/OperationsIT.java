@@ -135,10 +135,16 @@ class OperationsIT extends GatewayIntegrationTest {
         assertThat(http.getAsAdmin("/actuator/hawtio/").statusCode()).isEqualTo(200);
         assertThat(http.get("/actuator/info").statusCode()).isEqualTo(200);
 
-        // A state-changing management call needs the CSRF token too (a browser sends basic credentials by itself).
-        assertThat(http.post("/actuator/jolokia", "{\"type\":\"version\"}", true)
+        // A state-changing management call must come from the gateway's own pages: a browser sends basic
+        // credentials by itself, also when another site makes it post.
+        String version = "{\"type\":\"version\"}";
+        assertThat(http.post("/actuator/jolokia", version, true).statusCode()).isEqualTo(403);
+        assertThat(http.post("/actuator/jolokia", version, true, "Sec-Fetch-Site", "cross-site")
                         .statusCode())
                 .isEqualTo(403);
+        assertThat(http.post("/actuator/jolokia", version, true, "Sec-Fetch-Site", "same-origin")
+                        .body())
+                .contains("\"agent\"");
     }
 
     @Test

@@ -35,10 +35,13 @@ public final class Http {
         return send(asAdmin(request(path)).GET().build());
     }
 
-    public HttpResponse<String> post(String path, String body, boolean admin) {
+    public HttpResponse<String> post(String path, String body, boolean admin, String... headers) {
         HttpRequest.Builder request = request(path)
                 .header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString(body));
+        if (headers.length > 0) {
+            request.headers(headers);
+        }
         return send((admin ? asAdmin(request) : request).build());
     }
 
