@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.iotgateway.deploy.ComposeFileTest;
 import io.iotgateway.support.GatewayIntegrationTest;
 import io.iotgateway.support.Http;
 import java.io.IOException;
@@ -13,6 +14,7 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.BeforeEach;
@@ -23,6 +25,10 @@ import org.springframework.boot.test.web.server.LocalServerPort;
 class OperationsIT extends GatewayIntegrationTest {
 
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** Named in the README's metrics table, registered by the commands, live and routes capabilities. */
+    private static final List<String> METRICS_OF_OTHER_CAPABILITIES =
+            List.of("gateway_commands_total", "gateway_live_clients", "gateway_route_reloads_total");
+
     static final Path SCRAPE = Path.of("target", "prometheus-scrape.txt");
 
     @LocalServerPort
@@ -81,6 +87,15 @@ class OperationsIT extends GatewayIntegrationTest {
             // Camel's own route metrics (camel-micrometer)
             metric(scrape, "camel_exchanges_total", "routeId=\"ingest-mqtt-devices\"")
                     .isGreaterThanOrEqualTo(2);
+            // every metric the Grafana dashboard (docker-compose) queries is one this gateway registers
+            List<String> registered = scrape.lines()
+                    .filter(line -> !line.startsWith("#"))
+                    .map(line -> line.split("[{ ]")[0])
+                    .toList();
+            assertThat(ComposeFileTest.dashboardMetrics())
+                    .allMatch(
+                            name -> registered.contains(name) || METRICS_OF_OTHER_CAPABILITIES.contains(name),
+                            "registered by the gateway");
             // no per-device series unless opted in
             assertThat(scrape).doesNotContain("gateway_device_messages_total").doesNotContain(accepted);
         });
