@@ -5,6 +5,8 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import org.apache.camel.CamelContext;
 import org.apache.camel.Route;
 import org.apache.camel.ServiceStatus;
@@ -32,6 +34,7 @@ class MqttSubscriptionMonitor extends EventNotifierSupport implements HealthIndi
     private final ObjectProvider<CamelContext> camelContext;
     private final MeterRegistry meters;
     private final String brokerUrl;
+    private final Set<String> registered = ConcurrentHashMap.newKeySet();
 
     // The context is looked up lazily: Camel collects event notifiers while it is itself being created.
     MqttSubscriptionMonitor(
@@ -79,6 +82,9 @@ class MqttSubscriptionMonitor extends EventNotifierSupport implements HealthIndi
     }
 
     private void register(String routeId) {
+        if (!registered.add(routeId)) {
+            return;
+        }
         Gauge.builder("gateway.mqtt.connected", this, self -> self.connected(routeId) ? 1 : 0)
                 .description("1 while the route's MQTT client is connected to the broker, else 0")
                 .tag("route", routeId)
