@@ -73,11 +73,10 @@ class ExchangeMetrics extends EventNotifierSupport {
         } else if (event instanceof CamelEvent.ExchangeSentEvent sent) {
             sent(sent.getExchange(), sent.getEndpoint(), sent.getTimeTaken());
         } else if (event instanceof CamelEvent.ExchangeCompletedEvent completed) {
-            String device = completed.getExchange().getProperty(GatewayExchange.DEVICE_ID, String.class);
-            if (device != null
-                    && completed.getExchange().getFromEndpoint() != null
-                    && completed.getExchange().getFromRouteId() != null
-                    && completed.getExchange().getFromRouteId().startsWith("ingest-")) {
+            Exchange exchange = completed.getExchange();
+            String device = exchange.getProperty(GatewayExchange.DEVICE_ID, String.class);
+            String route = exchange.getFromRouteId();
+            if (device != null && route != null && route.startsWith("ingest-")) {
                 Counter.builder("gateway.device.messages")
                         .description("Device messages received, by device (opt-in: gateway.metrics.device-label)")
                         .tag("device", device)

@@ -4,6 +4,7 @@ import io.iotgateway.config.GatewayProperties;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
@@ -55,7 +56,7 @@ class KafkaLagMonitor implements SmartLifecycle {
         Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
         Map<TopicPartition, OffsetSpec> earliest = new HashMap<>();
         var partitions = KafkaAdmin.get(
-                        admin.client().describeTopics(java.util.List.of(topic)).allTopicNames())
+                        admin.client().describeTopics(List.of(topic)).allTopicNames())
                 .get(topic)
                 .partitions();
         for (var partition : partitions) {

@@ -7,6 +7,8 @@ import io.iotgateway.support.EmbeddedBrokers;
 import io.iotgateway.support.GatewayInstance;
 import io.iotgateway.support.KafkaProbe;
 import io.iotgateway.support.SharedBrokers;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -50,7 +52,9 @@ class BrokerRestartIT {
         try (ConfigurableApplicationContext gateway = GatewayInstance.start(Map.of(
                         "gateway.mqtt.client-id", "gw-restart",
                         "gateway.mqtt.broker-url", url,
-                        "gateway.persistence.enabled", "false"));
+                        "gateway.persistence.enabled", "false",
+                        // also exercises the opt-in per-device counter (checked at the end)
+                        "gateway.metrics.device-label", "true"));
                 BufferingDevice device = new BufferingDevice(url)) {
             await().atMost(RECOVERY).until(() -> gateway.getBean(MqttSubscriptionMonitor.class)
                     .health()
@@ -80,6 +84,13 @@ class BrokerRestartIT {
             });
             device.publish(topic, 31, 60);
             awaitSequences(deviceId, 60);
+
+            Counter perDevice = gateway.getBean(MeterRegistry.class)
+                    .find("gateway.device.messages")
+                    .tag("device", deviceId)
+                    .counter();
+            assertThat(perDevice).isNotNull();
+            assertThat(perDevice.count()).isGreaterThanOrEqualTo(60);
         } finally {
             broker.close();
         }

@@ -100,7 +100,7 @@ public final class HeadlessBrowser implements AutoCloseable {
                 "--window-size=1400,1000",
                 "--user-data-dir=" + profile.toAbsolutePath());
         LoggingPreferences logs = new LoggingPreferences();
-        logs.enable(LogType.BROWSER, java.util.logging.Level.ALL);
+        logs.enable(LogType.BROWSER, Level.ALL);
         options.setCapability("goog:loggingPrefs", logs);
         // An explicit driver executable keeps Selenium Manager from trying to download one.
         ChromeDriverService service = new ChromeDriverService.Builder()
