@@ -163,6 +163,20 @@ class OperationsIT extends GatewayIntegrationTest {
     }
 
     @Test
+    void routesCanBeDumpedAsXmlForHawtiosRouteDiagrams() throws Exception {
+        // What Hawtio's route diagram reads over Jolokia (camel-management with the XML dump support).
+        String dump = "{\"type\":\"exec\",\"mbean\":\"org.apache.camel:context=iot-gateway,type=context,"
+                + "name=\\\"iot-gateway\\\"\",\"operation\":\"dumpRoutesAsXml()\"}";
+        HttpResponse<String> response = http.post("/actuator/jolokia", dump, true, "Sec-Fetch-Site", "same-origin");
+        JsonNode answer = JSON.readTree(response.body());
+        assertThat(answer.path("status").asInt()).as(response.body()).isEqualTo(200);
+        assertThat(answer.path("value").asText())
+                .contains("id=\"ingest-mqtt-devices\"")
+                .contains("id=\"persistence-store-telemetry\"")
+                .contains("id=\"errors-publish-dead-letter\"");
+    }
+
+    @Test
     void applicationPathsStayOpenAndApiClientsNeedNoCsrfToken() {
         // Nothing is mapped there yet in this branch: the point is that security neither asks for credentials
         // nor rejects a stateless POST for want of a CSRF token.
