@@ -19,6 +19,12 @@ public final class TestIotGatewayApplication {
                 Path.of("target", "sandbox", "run-" + ProcessHandle.current().pid()),
                 Path.of("data", "mongo.mv"));
         brokers.gatewayProperties().forEach(System::setProperty);
+        // The management endpoints need a password; the sandbox has a known one unless one is given.
+        if (System.getenv("GATEWAY_ADMIN_PASSWORD") == null) {
+            System.setProperty(
+                    "gateway.security.admin-password",
+                    System.getProperty("gateway.security.admin-password", SandboxConfiguration.ADMIN_PASSWORD));
+        }
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             try {
                 brokers.close();

@@ -1,6 +1,7 @@
 package io.iotgateway.ingest;
 
 import java.util.Map;
+import java.util.concurrent.ExecutorService;
 import org.apache.camel.Consumer;
 import org.apache.camel.Endpoint;
 import org.apache.camel.Processor;
@@ -9,11 +10,18 @@ import org.apache.camel.component.paho.mqtt5.PahoMqtt5Component;
 import org.apache.camel.component.paho.mqtt5.PahoMqtt5Configuration;
 import org.apache.camel.component.paho.mqtt5.PahoMqtt5Consumer;
 import org.apache.camel.component.paho.mqtt5.PahoMqtt5Endpoint;
+import org.apache.camel.spi.RouteController;
+import org.eclipse.paho.mqttv5.client.IMqttToken;
 import org.eclipse.paho.mqttv5.client.MqttCallback;
 import org.eclipse.paho.mqttv5.client.MqttClient;
 import org.eclipse.paho.mqttv5.client.MqttClientPersistence;
 import org.eclipse.paho.mqttv5.client.MqttConnectionOptions;
+import org.eclipse.paho.mqttv5.client.MqttDisconnectResponse;
 import org.eclipse.paho.mqttv5.common.MqttException;
+import org.eclipse.paho.mqttv5.common.MqttMessage;
+import org.eclipse.paho.mqttv5.common.packet.MqttProperties;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Component;
 
 /**
@@ -29,6 +37,8 @@ import org.springframework.stereotype.Component;
 class SessionSafeMqttComponent extends PahoMqtt5Component {
 
     static final String SCHEME = "mqtt-ingest";
+
+    private static final Logger LOG = LoggerFactory.getLogger(SessionSafeMqttComponent.class);
 
     @Override
     protected Endpoint createEndpoint(String uri, String remaining, Map<String, Object> parameters) throws Exception {
@@ -61,7 +71,7 @@ class SessionSafeMqttComponent extends PahoMqtt5Component {
             return consumer;
         }
 
-        MqttClient newClient() throws MqttException {
+        CallbackFirstClient newClient() throws MqttException {
             PahoMqtt5Configuration configuration = getConfiguration();
             MqttClientPersistence persistence = createMqttClientPersistence(configuration);
             CallbackFirstClient client = new CallbackFirstClient(
@@ -77,13 +87,21 @@ class SessionSafeMqttComponent extends PahoMqtt5Component {
     /** Hands the stock consumer a client that is not connected yet; it connects when the callback is set. */
     static final class SessionSafeConsumer extends PahoMqtt5Consumer {
 
+        private ExecutorService resubscriber;
+
         SessionSafeConsumer(SessionSafeEndpoint endpoint, Processor processor) {
             super(endpoint, processor);
         }
 
         @Override
         protected void doStart() throws Exception {
-            setClient(((SessionSafeEndpoint) getEndpoint()).newClient());
+            resubscriber = getEndpoint()
+                    .getCamelContext()
+                    .getExecutorServiceManager()
+                    .newSingleThreadExecutor(this, "mqtt-resubscribe-" + getRouteId());
+            CallbackFirstClient client = ((SessionSafeEndpoint) getEndpoint()).newClient();
+            client.guard(new ReconnectGuard(this));
+            setClient(client);
             super.doStart();
         }
 
@@ -92,6 +110,10 @@ class SessionSafeMqttComponent extends PahoMqtt5Component {
             MqttClient client = getClient();
             // A client handed in from outside is not disconnected by the stock consumer: that is ours to do.
             super.doStop();
+            if (resubscriber != null) {
+                getEndpoint().getCamelContext().getExecutorServiceManager().shutdownNow(resubscriber);
+                resubscriber = null;
+            }
             if (client != null) {
                 try {
                     if (client.isConnected()) {
@@ -102,11 +124,106 @@ class SessionSafeMqttComponent extends PahoMqtt5Component {
                 }
             }
         }
+
+        /** The last resort against a route that looks started but receives nothing: start it again. */
+        void restartRoute(String reason) {
+            String routeId = getRouteId();
+            LOG.warn("Route {} is not subscribed to the MQTT broker ({}): restarting it", routeId, reason);
+            getEndpoint()
+                    .getCamelContext()
+                    .getExecutorServiceManager()
+                    .newThread("mqtt-route-restart-" + routeId, () -> {
+                        // Stop and start: a start that fails is retried with back-off by the supervising controller.
+                        RouteController routes = getEndpoint().getCamelContext().getRouteController();
+                        try {
+                            routes.stopRoute(routeId);
+                            routes.startRoute(routeId);
+                        } catch (Exception e) {
+                            LOG.warn("Cannot restart route {}: {}", routeId, e.getMessage());
+                        }
+                    })
+                    .start();
+        }
+    }
+
+    /**
+     * The zombie-route guard, around the stock consumer's callback. After an automatic reconnect the stock callback
+     * subscribes again on Paho's callback thread and only logs a failure, leaving a connected route that receives
+     * nothing. Worse, while that thread waits for the SUBACK it cannot take the messages the broker resends from the
+     * session, and once Paho's small inbound queue is full the SUBACK is never read. Here the subscription is renewed
+     * on a thread of its own, and a route whose subscription cannot be renewed is restarted. Connection losses and
+     * recoveries are logged.
+     */
+    static final class ReconnectGuard implements MqttCallback {
+
+        private final SessionSafeConsumer consumer;
+        private MqttCallback delegate;
+
+        ReconnectGuard(SessionSafeConsumer consumer) {
+            this.consumer = consumer;
+        }
+
+        MqttCallback wrap(MqttCallback stock) {
+            this.delegate = stock;
+            return this;
+        }
+
+        @Override
+        public void disconnected(MqttDisconnectResponse response) {
+            LOG.warn(
+                    "Lost MQTT broker {}: route {} ({}); reconnecting automatically",
+                    consumer.getEndpoint().getConfiguration().getBrokerUrl(),
+                    consumer.getRouteId(),
+                    response.getException() != null
+                            ? response.getException().getMessage()
+                            : response.getReasonString());
+            delegate.disconnected(response);
+        }
+
+        @Override
+        public void mqttErrorOccurred(MqttException exception) {
+            delegate.mqttErrorOccurred(exception);
+        }
+
+        @Override
+        public void messageArrived(String topic, MqttMessage message) throws Exception {
+            delegate.messageArrived(topic, message);
+        }
+
+        @Override
+        public void deliveryComplete(IMqttToken token) {
+            delegate.deliveryComplete(token);
+        }
+
+        @Override
+        public void connectComplete(boolean reconnect, String serverUri) {
+            if (!reconnect) {
+                return; // the first connect: the consumer subscribes itself
+            }
+            String routeId = consumer.getRouteId();
+            consumer.resubscriber.submit(() -> {
+                MqttClient client = consumer.getClient();
+                try {
+                    client.subscribe(
+                            consumer.getEndpoint().getTopic(),
+                            consumer.getEndpoint().getConfiguration().getQos());
+                    LOG.info("Reconnected to MQTT broker {}: route {} is subscribed again", serverUri, routeId);
+                } catch (MqttException | RuntimeException e) {
+                    consumer.restartRoute("subscribing again after a reconnect failed: " + e.getMessage());
+                }
+            });
+        }
+
+        @Override
+        public void authPacketArrived(int reasonCode, MqttProperties properties) {
+            delegate.authPacketArrived(reasonCode, properties);
+        }
     }
 
     static final class CallbackFirstClient extends MqttClient {
 
         private final MqttConnectionOptions options;
+        private ReconnectGuard guard;
 
         CallbackFirstClient(
                 String brokerUrl, String clientId, MqttClientPersistence persistence, MqttConnectionOptions options)
@@ -115,9 +232,13 @@ class SessionSafeMqttComponent extends PahoMqtt5Component {
             this.options = options;
         }
 
+        void guard(ReconnectGuard guard) {
+            this.guard = guard;
+        }
+
         @Override
         public void setCallback(MqttCallback callback) {
-            super.setCallback(callback);
+            super.setCallback(guard == null ? callback : guard.wrap(callback));
             if (!isConnected()) {
                 try {
                     connect(options);

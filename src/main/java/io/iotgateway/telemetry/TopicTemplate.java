@@ -41,14 +41,21 @@ public final class TopicTemplate {
 
     /** A regex matching the names rendered from the template; each variable is a named group matching {@code value}. */
     public static Pattern toRegex(String template, String value) {
+        return regex(template, value, true);
+    }
+
+    /** Matches every name the template can render to (each placeholder stands for one or more characters). */
+    public static Pattern pattern(String template) {
+        return regex(template, ".+", false);
+    }
+
+    private static Pattern regex(String template, String value, boolean named) {
         Matcher matcher = VARIABLE.matcher(template);
         StringBuilder regex = new StringBuilder();
         int literalStart = 0;
         while (matcher.find()) {
             regex.append(Pattern.quote(template.substring(literalStart, matcher.start())));
-            regex.append("(?<")
-                    .append(matcher.group(1))
-                    .append('>')
+            regex.append(named ? "(?<" + matcher.group(1) + ">" : "(?:")
                     .append(value)
                     .append(')');
             literalStart = matcher.end();

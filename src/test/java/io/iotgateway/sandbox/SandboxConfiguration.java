@@ -13,6 +13,9 @@ import org.springframework.core.env.Environment;
 @TestConfiguration(proxyBeanMethods = false)
 public class SandboxConfiguration {
 
+    /** Management password of the sandbox when GATEWAY_ADMIN_PASSWORD is not set. */
+    public static final String ADMIN_PASSWORD = "sandbox";
+
     private static final Logger LOG = LoggerFactory.getLogger(SandboxConfiguration.class);
 
     @Bean
@@ -34,7 +37,8 @@ public class SandboxConfiguration {
                   Dashboard     : {}/?device=000001
                   Live          : {}/events (SSE)   ws://localhost:{}/ws (WebSocket)
                   Commands      : curl -X POST {}/api/devices/000001/commands/fan -H 'Content-Type: application/json' -d '{"command":"setSpeed","value":75}'
-                  Gateway       : {}/actuator/health   {}/actuator/prometheus
+                  Gateway       : {}/actuator/health   {}/actuator/prometheus   {}/actuator/hawtio
+                  Management    : user '{}', password from GATEWAY_ADMIN_PASSWORD or '{}'
                   Simulator     : {}
                 Stop with Ctrl+C.
                 """,
@@ -47,6 +51,9 @@ public class SandboxConfiguration {
                 http,
                 http,
                 http,
+                http,
+                env.getProperty("gateway.security.admin-user"),
+                ADMIN_PASSWORD,
                 event.getApplicationContext().getBean(DeviceSimulator.class).describe());
     }
 }

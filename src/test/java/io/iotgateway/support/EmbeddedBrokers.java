@@ -57,7 +57,7 @@ public final class EmbeddedBrokers implements AutoCloseable {
     public static EmbeddedBrokers start(Ports ports, Path workDir, Path mongoFile) {
         try {
             Files.createDirectories(workDir);
-            EmbeddedHiveMQ mqtt = startMqtt(ports.mqtt(), workDir.resolve("hivemq"));
+            EmbeddedHiveMQ mqtt = startMqtt(ports.mqtt(), workDir.resolve("hivemq"), false);
             EmbeddedKafkaKraftBroker kafka = startKafka(ports.kafka(), workDir.resolve("kafka"));
             Supplier<MongoBackend> backends;
             if (mongoFile == null) {
@@ -124,8 +124,16 @@ public final class EmbeddedBrokers implements AutoCloseable {
 
     /** A standalone MQTT 5 broker, for a test that needs one of its own. */
     public static MqttBroker startMqttBroker(int port, Path dir) {
+        return startMqttBroker(port, dir, false);
+    }
+
+    /**
+     * @param persistent keep sessions, subscriptions and queued messages in {@code dir}, so a broker started again on
+     *     the same directory resumes them (as a production broker with persistence does)
+     */
+    public static MqttBroker startMqttBroker(int port, Path dir, boolean persistent) {
         try {
-            return new MqttBroker(port, startMqtt(port, dir));
+            return new MqttBroker(port, startMqtt(port, dir, persistent));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -149,7 +157,7 @@ public final class EmbeddedBrokers implements AutoCloseable {
         }
     }
 
-    private static EmbeddedHiveMQ startMqtt(int port, Path dir) throws IOException {
+    private static EmbeddedHiveMQ startMqtt(int port, Path dir, boolean persistent) throws IOException {
         Path config = Files.createDirectories(dir.resolve("conf"));
         Files.writeString(
                 config.resolve("config.xml"),
@@ -168,14 +176,14 @@ public final class EmbeddedBrokers implements AutoCloseable {
                         </queued-messages>
                     </mqtt>
                     <persistence>
-                        <mode>in-memory</mode>
+                        <mode>%s</mode>
                     </persistence>
                     <anonymous-usage-statistics>
                         <enabled>false</enabled>
                     </anonymous-usage-statistics>
                 </hivemq>
                 """
-                        .formatted(port));
+                        .formatted(port, persistent ? "file" : "in-memory"));
         EmbeddedHiveMQ hivemq = EmbeddedHiveMQ.builder()
                 .withConfigurationFolder(config)
                 .withDataFolder(Files.createDirectories(dir.resolve("data")))

@@ -18,6 +18,7 @@ public final class GatewayInstance {
         Map<String, String> settings = new LinkedHashMap<>(SharedBrokers.get().gatewayProperties());
         settings.put("server.port", "0");
         settings.put("spring.jmx.enabled", "false");
+        settings.put("camel.main.jmx-enabled", "false");
         settings.put("camel.main.shutdown-timeout", "1");
         settings.putAll(overrides);
         return new SpringApplicationBuilder(IotGatewayApplication.class)

@@ -11,6 +11,8 @@ import java.util.Base64;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Assumptions;
 import org.openqa.selenium.By;
@@ -21,6 +23,8 @@ import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.chrome.ChromeDriverService;
 import org.openqa.selenium.chrome.ChromeOptions;
+import org.openqa.selenium.logging.LogType;
+import org.openqa.selenium.logging.LoggingPreferences;
 import org.openqa.selenium.support.ui.ExpectedConditions;
 import org.openqa.selenium.support.ui.WebDriverWait;
 
@@ -44,6 +48,14 @@ public final class HeadlessBrowser implements AutoCloseable {
     public static final Path SCREENSHOTS = Path.of("target", "screenshots");
 
     private static final Duration DEFAULT_WAIT = Duration.ofSeconds(30);
+
+    // Selenium warns that it has no CDP bindings for this Chromium version; the raw CDP commands used here go
+    // through chromedriver and need none. Kept in a field: java.util.logging holds loggers weakly.
+    private static final Logger CDP_VERSION_LOG = Logger.getLogger("org.openqa.selenium.devtools.CdpVersionFinder");
+
+    static {
+        CDP_VERSION_LOG.setLevel(Level.SEVERE);
+    }
 
     private final ChromeDriver driver;
     private final Path profileDir;
@@ -87,6 +99,9 @@ public final class HeadlessBrowser implements AutoCloseable {
                 "--disable-dev-shm-usage",
                 "--window-size=1400,1000",
                 "--user-data-dir=" + profile.toAbsolutePath());
+        LoggingPreferences logs = new LoggingPreferences();
+        logs.enable(LogType.BROWSER, Level.ALL);
+        options.setCapability("goog:loggingPrefs", logs);
         // An explicit driver executable keeps Selenium Manager from trying to download one.
         ChromeDriverService service = new ChromeDriverService.Builder()
                 .usingDriverExecutable(CHROMEDRIVER.toFile())
@@ -166,6 +181,13 @@ public final class HeadlessBrowser implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /** What the page wrote to the browser console (errors, failed requests) since the last call. */
+    public List<String> consoleLog() {
+        return driver.manage().logs().get(LogType.BROWSER).getAll().stream()
+                .map(entry -> entry.getLevel() + " " + entry.getMessage())
+                .toList();
     }
 
     /** The underlying driver, for what this class does not cover (clicks, forms, scripts). */

@@ -1,0 +1,154 @@
+package io.iotgateway.operations;
+
+import io.iotgateway.config.GatewayProperties;
+import io.iotgateway.errors.GatewayExchange;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.apache.camel.Endpoint;
+import org.apache.camel.Exchange;
+import org.apache.camel.Message;
+import org.apache.camel.component.kafka.KafkaConstants;
+import org.apache.camel.component.kafka.KafkaEndpoint;
+import org.apache.camel.component.mongodb.MongoDbEndpoint;
+import org.apache.camel.spi.CamelEvent;
+import org.apache.camel.support.EventNotifierSupport;
+import org.springframework.stereotype.Component;
+
+/**
+ * Gateway meters read from Camel's exchange events, so no route has to be instrumented by hand:
+ *
+ * <ul>
+ *   <li>{@code gateway_kafka_send_seconds{route,outcome}}: histogram of the time from handing records to the Kafka
+ *       producer to the broker's acknowledgement (one device message's whole batch);
+ *   <li>{@code gateway_kafka_records_sent_total{topic}}: records Kafka acknowledged, by topic (templated fan-out
+ *       topics by template, see {@link TopicLabels});
+ *   <li>{@code gateway_mongodb_write_seconds{outcome}}: histogram of MongoDB bulk-write time;
+ *   <li>{@code gateway_device_messages_total{device}}: only with {@code gateway.metrics.device-label=true}.
+ * </ul>
+ */
+@Component
+class ExchangeMetrics extends EventNotifierSupport {
+
+    private static final String TOPICS = "gateway.kafkaTopicLabels";
+    private static final Duration MIN_EXPECTED = Duration.ofMillis(1);
+    private static final Duration MAX_EXPECTED = Duration.ofSeconds(30);
+
+    private final MeterRegistry meters;
+    private final TopicLabels topics;
+    private final boolean deviceLabel;
+
+    ExchangeMetrics(MeterRegistry meters, GatewayProperties gateway, MetricsProperties properties) {
+        this.meters = meters;
+        this.topics = new TopicLabels(gateway);
+        this.deviceLabel = properties.deviceLabel();
+        // Only the events this class reads; Camel skips creating the others.
+        setIgnoreCamelContextEvents(true);
+        setIgnoreRouteEvents(true);
+        setIgnoreServiceEvents(true);
+        setIgnoreStepEvents(true);
+        setIgnoreExchangeCreatedEvent(true);
+        setIgnoreExchangeFailedEvents(true);
+        setIgnoreExchangeRedeliveryEvents(true);
+        setIgnoreExchangeAsyncProcessingStartedEvents(true);
+        setIgnoreExchangeCompletedEvent(!deviceLabel);
+    }
+
+    @Override
+    public boolean isEnabled(CamelEvent event) {
+        return event instanceof CamelEvent.ExchangeSentEvent
+                || event instanceof CamelEvent.ExchangeSendingEvent
+                || (deviceLabel && event instanceof CamelEvent.ExchangeCompletedEvent);
+    }
+
+    @Override
+    public void notify(CamelEvent event) {
+        if (event instanceof CamelEvent.ExchangeSendingEvent sending
+                && sending.getEndpoint() instanceof KafkaEndpoint kafka) {
+            sending(sending.getExchange(), kafka);
+        } else if (event instanceof CamelEvent.ExchangeSentEvent sent) {
+            sent(sent.getExchange(), sent.getEndpoint(), sent.getTimeTaken());
+        } else if (event instanceof CamelEvent.ExchangeCompletedEvent completed) {
+            Exchange exchange = completed.getExchange();
+            String device = exchange.getProperty(GatewayExchange.DEVICE_ID, String.class);
+            String route = exchange.getFromRouteId();
+            if (device != null && route != null && route.startsWith("ingest-")) {
+                Counter.builder("gateway.device.messages")
+                        .description("Device messages received, by device (opt-in: gateway.metrics.device-label)")
+                        .tag("device", device)
+                        .register(meters)
+                        .increment();
+            }
+        }
+    }
+
+    private void sent(Exchange exchange, Endpoint endpoint, long millis) {
+        String outcome = exchange.getException() == null ? "success" : "failure";
+        if (endpoint instanceof KafkaEndpoint) {
+            Timer.builder("gateway.kafka.send")
+                    .description("Time until Kafka acknowledged the records of one exchange")
+                    .tag("route", String.valueOf(exchange.getFromRouteId()))
+                    .tag("outcome", outcome)
+                    .publishPercentileHistogram()
+                    .minimumExpectedValue(MIN_EXPECTED)
+                    .maximumExpectedValue(MAX_EXPECTED)
+                    .register(meters)
+                    .record(millis, TimeUnit.MILLISECONDS);
+            if (exchange.getException() == null) {
+                countRecords(exchange);
+            }
+        } else if (endpoint instanceof MongoDbEndpoint) {
+            Timer.builder("gateway.mongodb.write")
+                    .description("MongoDB write time (one bulk write per batch)")
+                    .tag("outcome", outcome)
+                    .publishPercentileHistogram()
+                    .minimumExpectedValue(MIN_EXPECTED)
+                    .maximumExpectedValue(MAX_EXPECTED)
+                    .register(meters)
+                    .record(millis, TimeUnit.MILLISECONDS);
+        }
+    }
+
+    /**
+     * Notes the topic of every record about to be sent: Camel's Kafka producer removes the per-record topic headers as
+     * it sends, and on success all of them were acknowledged.
+     */
+    private void sending(Exchange exchange, KafkaEndpoint endpoint) {
+        String defaultTopic = endpoint.getConfiguration().getTopic();
+        Object body = exchange.getMessage().getBody();
+        List<String> labels = new ArrayList<>();
+        if (body instanceof List<?> batch) {
+            for (Object item : batch) {
+                Message message = item instanceof Exchange single ? single.getMessage() : (Message) item;
+                labels.add(label(message, defaultTopic));
+            }
+        } else {
+            labels.add(label(exchange.getMessage(), defaultTopic));
+        }
+        exchange.setProperty(TOPICS, labels);
+    }
+
+    private String label(Message message, String defaultTopic) {
+        String override = message.getHeader(KafkaConstants.OVERRIDE_TOPIC, String.class);
+        return topics.label(override != null ? override : defaultTopic);
+    }
+
+    private void countRecords(Exchange exchange) {
+        List<?> labels = exchange.getProperty(TOPICS, List.class);
+        exchange.removeProperty(TOPICS);
+        if (labels == null) {
+            return;
+        }
+        for (Object label : labels) {
+            Counter.builder("gateway.kafka.records.sent")
+                    .description("Records Kafka acknowledged, by topic (fan-out topics by template)")
+                    .tag("topic", String.valueOf(label))
+                    .register(meters)
+                    .increment();
+        }
+    }
+}

@@ -1,0 +1,17 @@
+package io.iotgateway.operations;
+
+import jakarta.validation.constraints.NotNull;
+import java.time.Duration;
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.validation.annotation.Validated;
+
+/**
+ * {@code gateway.metrics.*}.
+ *
+ * @param deviceLabel also count messages per device ({@code gateway_device_messages_total{device}}): one time series
+ *     per device, so only for small fleets
+ * @param lagInterval how often the persistence consumer's lag is measured
+ */
+@Validated
+@ConfigurationProperties("gateway.metrics")
+record MetricsProperties(boolean deviceLabel, @NotNull Duration lagInterval) {}
