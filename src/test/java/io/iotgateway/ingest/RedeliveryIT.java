@@ -62,6 +62,8 @@ class RedeliveryIT {
         try (ServerSocket unreachableKafka = new ServerSocket(0)) {
             Map<String, String> settings = new HashMap<>(instance);
             settings.put("gateway.persistence.enabled", "false");
+            // Only ingest matters here; the command publisher would be one more MQTT connection to crash.
+            settings.put("gateway.commands.enabled", "false");
             settings.put("camel.component.kafka.brokers", "127.0.0.1:" + unreachableKafka.getLocalPort());
             settings.put("camel.component.kafka.max-block-ms", "500");
             ConfigurableApplicationContext doomed = GatewayInstance.start(settings);
