@@ -25,6 +25,7 @@ public abstract class GatewayIntegrationTest {
 
     protected static final EmbeddedBrokers BROKERS = SharedBrokers.get();
     protected static final KafkaProbe KAFKA = new KafkaProbe(BROKERS.kafkaBootstrap());
+    protected static final RouteSources SOURCES = RouteSources.get();
 
     @Autowired
     protected CamelContext camel;
@@ -41,6 +42,10 @@ public abstract class GatewayIntegrationTest {
         registry.add("gateway.mqtt.broker-url", () -> System.getProperty(MQTT_URL_OVERRIDE, BROKERS.mqttUrl()));
         // Fail fast while MongoDB is down so the outage test sees retries, not one long wait.
         registry.add("spring.data.mongodb.uri", () -> BROKERS.mongoUri() + "?serverSelectionTimeoutMS=2000");
+        // Tests edit routes, families and Kamelets at run time: on a private copy, never the repository's files.
+        registry.add("gateway.routes.directory", () -> SOURCES.routes().toString());
+        registry.add(
+                "gateway.routes.kamelets-directory", () -> SOURCES.kamelets().toString());
     }
 
     @BeforeEach

@@ -1,0 +1,43 @@
+package io.iotgateway.routes;
+
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import org.apache.camel.CamelContext;
+import org.apache.camel.ServiceStatus;
+
+/** Stopping one route for a reload: gracefully, bounded, and without touching any other route. */
+public final class RouteSwaps {
+
+    private RouteSwaps() {}
+
+    /**
+     * Stops {@code routeId} once its in-flight exchanges finished, then removes it. If they do not finish within
+     * {@code drainTimeout} the stop is aborted and the route keeps running.
+     *
+     * @throws InvalidSourceException when the route could not be drained or removed
+     */
+    public static void stopAndRemove(CamelContext camel, String routeId, Duration drainTimeout)
+            throws InvalidSourceException {
+        if (camel.getRoute(routeId) == null) {
+            return;
+        }
+        try {
+            ServiceStatus status = camel.getRouteController().getRouteStatus(routeId);
+            if (status != null && status.isStarted()) {
+                boolean stopped = camel.getRouteController()
+                        .stopRoute(routeId, Math.max(1, drainTimeout.toMillis()), TimeUnit.MILLISECONDS, true);
+                if (!stopped) {
+                    throw new InvalidSourceException("route '" + routeId + "' still had messages in flight after "
+                            + drainTimeout.toSeconds() + " s; kept the running version");
+                }
+            }
+            if (!camel.removeRoute(routeId)) {
+                throw new InvalidSourceException("route '" + routeId + "' could not be removed");
+            }
+        } catch (InvalidSourceException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new InvalidSourceException("route '" + routeId + "' could not be stopped: " + e.getMessage());
+        }
+    }
+}
