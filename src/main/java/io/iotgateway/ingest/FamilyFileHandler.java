@@ -79,6 +79,7 @@ class FamilyFileHandler implements SourceHandler {
         catalog.put(next);
         try {
             camel.addRoutes(routes.routeFor(next.name(), next.filter()));
+            RouteSwaps.start(camel, List.of(routeId));
         } catch (Exception e) {
             rollback(current, next);
             throw new InvalidSourceException("the ingest route could not start: " + e.getMessage());

@@ -56,16 +56,22 @@ class IngestRoutes extends RouteBuilder {
                 .routeConfigurationId(GatewayExchange.ERROR_POLICY)
                 .process(exchange -> ingestor.process(exchange, name))
                 .to("kafka:{{gateway.topics.telemetry}}")
-                // The YAML hook routes, synchronously: the message is acknowledged after their writes too.
+                // The YAML hook routes, synchronously: the message is acknowledged after their writes too. One hook
+                // per loop iteration, each on a fresh copy, so a retry (e.g. a hook caught mid-reload) repeats only
+                // the hook that failed, never one that already wrote.
                 .process(router::toDeviceMessage)
-                .recipientList(builder.method(router, "messageHooks"))
-                .stopOnException()
+                .loop(builder.exchangeProperty(TelemetryRouter.HOOK_COUNT))
+                .copy()
+                .recipientList(builder.method(router, "currentHook"))
+                .end()
                 .end()
                 .split(builder.exchangeProperty(TelemetryRouter.RECORDS))
                 .stopOnException()
                 .process(router::toRecord)
-                .recipientList(builder.method(router, "recordHooks"))
-                .stopOnException()
+                .loop(builder.exchangeProperty(TelemetryRouter.HOOK_COUNT))
+                .copy()
+                .recipientList(builder.method(router, "currentHook"))
+                .end()
                 .end()
                 .end();
     }

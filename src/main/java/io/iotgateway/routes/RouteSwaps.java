@@ -11,6 +11,22 @@ public final class RouteSwaps {
     private RouteSwaps() {}
 
     /**
+     * Starts routes added while the context runs. The supervising route controller starts routes only at start-up;
+     * those added later stay stopped until started explicitly (a failing start is then retried with its back-off).
+     */
+    public static void start(CamelContext camel, Iterable<String> routeIds) throws Exception {
+        if (!camel.isStarted()) {
+            return; // they start with the context
+        }
+        for (String id : routeIds) {
+            ServiceStatus status = camel.getRouteController().getRouteStatus(id);
+            if (status != null && !status.isStarted()) {
+                camel.getRouteController().startRoute(id);
+            }
+        }
+    }
+
+    /**
      * Stops {@code routeId} once its in-flight exchanges finished, then removes it. If they do not finish within
      * {@code drainTimeout} the stop is aborted and the route keeps running.
      *

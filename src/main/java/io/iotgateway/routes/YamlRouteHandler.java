@@ -340,6 +340,7 @@ class YamlRouteHandler implements SourceHandler {
         }
         try {
             ((ModelCamelContext) camel).addRouteDefinitions(routes);
+            RouteSwaps.start(camel, analysis.routeIds());
         } catch (Exception e) {
             for (String id : analysis.routeIds()) {
                 removeQuietly(id);
@@ -393,6 +394,8 @@ class YamlRouteHandler implements SourceHandler {
                     .filter(r -> camel.getRoute(r.getRouteId()) == null)
                     .toList();
             ((ModelCamelContext) camel).addRouteDefinitions(missing);
+            RouteSwaps.start(
+                    camel, missing.stream().map(RouteDefinition::getRouteId).toList());
             router.registerHooks(
                     file.getFileName().toString(),
                     routes.stream().map(r -> r.getInput().getEndpointUri()).toList());

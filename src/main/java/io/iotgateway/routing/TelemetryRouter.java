@@ -44,6 +44,8 @@ public class TelemetryRouter {
     public static final String RECORDS = "gateway.records";
 
     public static final String RAW_PAYLOAD = "gateway.rawPayload";
+    public static final String HOOKS = "gateway.hooks";
+    public static final String HOOK_COUNT = "gateway.hookCount";
     public static final String VARIABLES = "gateway.topicVariables";
 
     private final CamelContext camel;
@@ -80,6 +82,7 @@ public class TelemetryRouter {
         byte[] raw = exchange.getProperty(RAW_PAYLOAD, byte[].class);
         exchange.setMessage(message(first, raw));
         setProperties(exchange, first);
+        setHooks(exchange, messageHooks);
     }
 
     /** Turns one split record into what {@code direct:on-record-*} hooks receive. */
@@ -90,14 +93,26 @@ public class TelemetryRouter {
         exchange.setProperty("value", record.value());
         exchange.setProperty("unit", record.unit());
         exchange.setProperty("timestamp", record.timestamp().toString());
+        setHooks(exchange, recordHooks);
     }
 
-    public List<String> messageHooks() {
-        return messageHooks;
+    /**
+     * The hook of the current loop iteration, or none if it was unregistered since the message started (its file was
+     * deleted or no longer declares it). Evaluated again on every retry.
+     */
+    public List<String> currentHook(Exchange exchange) {
+        List<?> hooks = exchange.getProperty(HOOKS, List.class);
+        Integer index = exchange.getProperty(Exchange.LOOP_INDEX, Integer.class);
+        if (hooks == null || index == null || index >= hooks.size()) {
+            return List.of();
+        }
+        String hook = (String) hooks.get(index);
+        return messageHooks.contains(hook) || recordHooks.contains(hook) ? List.of(hook) : List.of();
     }
 
-    public List<String> recordHooks() {
-        return recordHooks;
+    private static void setHooks(Exchange exchange, List<String> hooks) {
+        exchange.setProperty(HOOKS, hooks);
+        exchange.setProperty(HOOK_COUNT, hooks.size());
     }
 
     /**
