@@ -48,7 +48,8 @@ class KameletHandler implements SourceHandler {
                 kamelet = yaml.readTree(content);
             } catch (JsonProcessingException e) {
                 throw new InvalidSourceException(
-                        e.getLocation() == null ? null : e.getLocation().getLineNr(), e.getOriginalMessage());
+                        e.getLocation() == null ? null : e.getLocation().getLineNr(),
+                        e.getOriginalMessage().lines().findFirst().orElse("invalid YAML"));
             }
             KameletCatalog.checkShape(name, kamelet, content);
             routes.parseTemplate(file, content);

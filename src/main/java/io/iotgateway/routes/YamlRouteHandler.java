@@ -68,7 +68,18 @@ class YamlRouteHandler implements SourceHandler {
     }
 
     /** What a file currently runs. */
-    private record Active(String content, List<String> routeIds, Set<String> kamelets) {}
+    /**
+     * @param routeIds the file's routes
+     * @param kameletRouteIds the routes Camel created for the Kamelets those routes use (removed with them)
+     */
+    private record Active(String content, List<String> routeIds, List<String> kameletRouteIds, Set<String> kamelets) {
+
+        List<String> allRouteIds() {
+            List<String> all = new ArrayList<>(routeIds);
+            all.addAll(kameletRouteIds);
+            return all;
+        }
+    }
 
     @Override
     public boolean accepts(Path file) {
@@ -89,8 +100,7 @@ class YamlRouteHandler implements SourceHandler {
         }
         List<RouteDefinition> routes = parse(file, content);
         Analysis analysis = validate(file, content, routes);
-        swap(file, content, routes, analysis);
-        return analysis.routeIds();
+        return swap(file, content, routes, analysis).allRouteIds();
     }
 
     /** The route files whose routes use Kamelet {@code name}. */
@@ -161,8 +171,9 @@ class YamlRouteHandler implements SourceHandler {
 
     private Analysis validate(Path file, String content, List<RouteDefinition> routes) throws InvalidSourceException {
         checkPlaceholders(content);
-        Set<String> ownIds = new LinkedHashSet<>(
-                active.getOrDefault(file, new Active("", List.of(), Set.of())).routeIds());
+        Set<String> ownIds =
+                new LinkedHashSet<>(active.getOrDefault(file, new Active("", List.of(), List.of(), Set.of()))
+                        .allRouteIds());
         Map<String, String> idsInFile = new LinkedHashMap<>();
         List<String> consumers = new ArrayList<>();
         Set<String> usedKamelets = new LinkedHashSet<>();
@@ -321,7 +332,7 @@ class YamlRouteHandler implements SourceHandler {
         }
     }
 
-    private void swap(Path file, String content, List<RouteDefinition> routes, Analysis analysis)
+    private Active swap(Path file, String content, List<RouteDefinition> routes, Analysis analysis)
             throws InvalidSourceException {
         Active previous = active.get(file);
         String source = file.getFileName().toString();
@@ -332,12 +343,13 @@ class YamlRouteHandler implements SourceHandler {
                     .toList();
             router.registerHooks(source, kept);
             try {
-                stopAll(previous.routeIds());
+                stopAll(previous);
             } catch (InvalidSourceException e) {
                 restore(file, previous);
                 throw e;
             }
         }
+        Set<String> kameletRoutesBefore = kameletRouteIds();
         try {
             ((ModelCamelContext) camel).addRouteDefinitions(routes);
             RouteSwaps.start(camel, analysis.routeIds());
@@ -345,6 +357,9 @@ class YamlRouteHandler implements SourceHandler {
             for (String id : analysis.routeIds()) {
                 removeQuietly(id);
             }
+            kameletRouteIds().stream()
+                    .filter(id -> !kameletRoutesBefore.contains(id))
+                    .forEach(this::removeQuietly);
             if (previous != null) {
                 restore(file, previous);
             } else {
@@ -352,8 +367,24 @@ class YamlRouteHandler implements SourceHandler {
             }
             throw new InvalidSourceException("the routes could not start: " + rootMessage(e));
         }
-        active.put(file, new Active(content, analysis.routeIds(), analysis.kamelets()));
+        List<String> children = kameletRouteIds().stream()
+                .filter(id -> !kameletRoutesBefore.contains(id))
+                .toList();
+        Active now = new Active(content, analysis.routeIds(), children, analysis.kamelets());
+        active.put(file, now);
         router.registerHooks(source, analysis.consumerUris());
+        return now;
+    }
+
+    /** Routes Camel created from Kamelet templates, whoever uses them. */
+    private Set<String> kameletRouteIds() {
+        Set<String> ids = new LinkedHashSet<>();
+        for (Route route : camel.getRoutes()) {
+            if (route.isCreatedByKamelet()) {
+                ids.add(route.getRouteId());
+            }
+        }
+        return ids;
     }
 
     private void remove(Path file) throws InvalidSourceException {
@@ -363,7 +394,7 @@ class YamlRouteHandler implements SourceHandler {
         }
         router.unregisterHooks(file.getFileName().toString());
         try {
-            stopAll(previous.routeIds());
+            stopAll(previous);
         } catch (InvalidSourceException e) {
             restore(file, previous);
             throw e;
@@ -371,18 +402,10 @@ class YamlRouteHandler implements SourceHandler {
         active.remove(file);
     }
 
-    /** Stops the routes (and the routes their Kamelets created) after their in-flight messages finished. */
-    private void stopAll(List<String> routeIds) throws InvalidSourceException {
-        for (String id : routeIds) {
-            List<String> children = camel.getRoutes().stream()
-                    .filter(Route::isCreatedByKamelet)
-                    .filter(r -> id.equals(r.getProperties().get(Route.PARENT_PROPERTY)))
-                    .map(Route::getRouteId)
-                    .toList();
+    /** Stops the file's routes after their in-flight messages finished, then the routes their Kamelets created. */
+    private void stopAll(Active previous) throws InvalidSourceException {
+        for (String id : previous.allRouteIds()) {
             RouteSwaps.stopAndRemove(camel, id, drainTimeout);
-            for (String child : children) {
-                RouteSwaps.stopAndRemove(camel, child, drainTimeout);
-            }
         }
     }
 
@@ -426,7 +449,7 @@ class YamlRouteHandler implements SourceHandler {
 
     private String ownerOf(String routeId) {
         for (Map.Entry<Path, Active> entry : active.entrySet()) {
-            if (entry.getValue().routeIds().contains(routeId)) {
+            if (entry.getValue().allRouteIds().contains(routeId)) {
                 return entry.getKey().getFileName().toString();
             }
         }
