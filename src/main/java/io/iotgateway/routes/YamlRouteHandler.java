@@ -342,13 +342,45 @@ class YamlRouteHandler implements SourceHandler {
                     .filter(uri -> hooksOf(previous).contains(uri))
                     .toList();
             router.registerHooks(source, kept);
+            List<String> paused = hooksOf(previous);
+            // no new message enters the old routes; the ones inside finish, then they stop
+            router.pause(paused);
             try {
+                awaitDrained(previous.routeIds());
                 stopAll(previous);
             } catch (InvalidSourceException e) {
                 restore(file, previous);
+                router.resume(paused);
                 throw e;
             }
+            try {
+                return addAndStart(file, content, routes, analysis, previous);
+            } finally {
+                router.resume(paused);
+            }
         }
+        return addAndStart(file, content, routes, analysis, null);
+    }
+
+    /** Waits (bounded) until none of the routes has an exchange in flight. */
+    private void awaitDrained(List<String> routeIds) {
+        long deadline = System.nanoTime() + drainTimeout.toNanos();
+        while (System.nanoTime() < deadline
+                && routeIds.stream()
+                        .anyMatch(id -> camel.getInflightRepository().size(id) > 0)) {
+            try {
+                Thread.sleep(10);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+
+    private Active addAndStart(
+            Path file, String content, List<RouteDefinition> routes, Analysis analysis, Active previous)
+            throws InvalidSourceException {
+        String source = file.getFileName().toString();
         Set<String> kameletRoutesBefore = kameletRouteIds();
         try {
             ((ModelCamelContext) camel).addRouteDefinitions(routes);
@@ -394,6 +426,7 @@ class YamlRouteHandler implements SourceHandler {
         }
         router.unregisterHooks(file.getFileName().toString());
         try {
+            awaitDrained(previous.routeIds());
             stopAll(previous);
         } catch (InvalidSourceException e) {
             restore(file, previous);

@@ -5,11 +5,14 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.iotgateway.config.GatewayProperties;
 import io.iotgateway.telemetry.KafkaHeaders;
 import io.iotgateway.telemetry.TelemetryRecord;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
 import org.apache.camel.CamelContext;
 import org.apache.camel.Exchange;
 import org.apache.camel.Message;
@@ -38,6 +41,8 @@ import org.springframework.stereotype.Component;
 public class TelemetryRouter {
 
     public static final String MESSAGE_HOOK_PREFIX = "direct:on-message-";
+
+    private static final Duration MAX_PAUSE = Duration.ofSeconds(30);
     public static final String RECORD_HOOK_PREFIX = "direct:on-record-";
 
     /** Exchange properties the ingest route leaves for the hooks. */
@@ -54,6 +59,11 @@ public class TelemetryRouter {
 
     /** Hook endpoints by the file that declares them; ordered so every message sees the hooks in the same order. */
     private final Map<String, List<String>> hooksBySource = new TreeMap<>();
+
+    /** Hooks whose route is being swapped: callers wait here instead of entering a route that is stopping. */
+    private final Set<String> paused = ConcurrentHashMap.newKeySet();
+
+    private final Object pauseSignal = new Object();
 
     private volatile List<String> messageHooks = List.of();
     private volatile List<String> recordHooks = List.of();
@@ -107,7 +117,41 @@ public class TelemetryRouter {
             return List.of();
         }
         String hook = (String) hooks.get(index);
+        awaitResumed(hook);
         return messageHooks.contains(hook) || recordHooks.contains(hook) ? List.of(hook) : List.of();
+    }
+
+    /** Holds new calls of these hooks until {@link #resume}; calls already inside their routes carry on. */
+    public void pause(Collection<String> hooks) {
+        hooks.stream().map(TelemetryRouter::normalize).forEach(paused::add);
+    }
+
+    public void resume(Collection<String> hooks) {
+        hooks.stream().map(TelemetryRouter::normalize).forEach(paused::remove);
+        synchronized (pauseSignal) {
+            pauseSignal.notifyAll();
+        }
+    }
+
+    private void awaitResumed(String hook) {
+        if (!paused.contains(hook)) {
+            return;
+        }
+        long deadline = System.nanoTime() + MAX_PAUSE.toNanos();
+        synchronized (pauseSignal) {
+            while (paused.contains(hook)) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    return; // the reload is stuck; let the call go on and the error policy decide
+                }
+                try {
+                    pauseSignal.wait(Math.max(1, left / 1_000_000));
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+            }
+        }
     }
 
     private static void setHooks(Exchange exchange, List<String> hooks) {
