@@ -30,20 +30,28 @@ class AlertMetrics extends EventNotifierSupport {
         setIgnoreExchangeCompletedEvent(true);
         setIgnoreExchangeFailedEvents(true);
         setIgnoreExchangeRedeliveryEvents(true);
-        setIgnoreExchangeSendingEvents(true);
         setIgnoreExchangeAsyncProcessingStartedEvents(true);
     }
 
+    /** Camel emits a "sent" event only for a send whose "sending" event someone took, so both are taken. */
     @Override
     public boolean isEnabled(CamelEvent event) {
-        return event instanceof CamelEvent.ExchangeSentEvent sent
-                && sent.getEndpoint() instanceof KafkaEndpoint kafka
+        if (event instanceof CamelEvent.ExchangeSendingEvent sending) {
+            return isAlertsTopic(sending.getEndpoint());
+        }
+        return event instanceof CamelEvent.ExchangeSentEvent sent && isAlertsTopic(sent.getEndpoint());
+    }
+
+    private boolean isAlertsTopic(org.apache.camel.Endpoint endpoint) {
+        return endpoint instanceof KafkaEndpoint kafka
                 && alertsTopic.equals(kafka.getConfiguration().getTopic());
     }
 
     @Override
     public void notify(CamelEvent event) {
-        CamelEvent.ExchangeSentEvent sent = (CamelEvent.ExchangeSentEvent) event;
+        if (!(event instanceof CamelEvent.ExchangeSentEvent sent)) {
+            return;
+        }
         if (sent.getExchange().isFailed()
                 || sent.getExchange().getMessage().getHeader(KafkaConstants.OVERRIDE_TOPIC) != null) {
             return;
