@@ -9,7 +9,9 @@ import java.util.List;
 
 /**
  * One device family: which MQTT topics it owns and how its payload maps to canonical telemetry records. Families are
- * data, not code, so adding one is a configuration change.
+ * data, not code: a {@code <name>.family.yaml} file in the routes directory (hot-reloaded), or an entry of
+ * {@code gateway.families}. Where the original payload goes besides the canonical topic (seed fan-outs) is up to the
+ * YAML routes.
  *
  * @param name kebab-case name, used in route ids and MQTT client ids
  * @param topic topic pattern whose levels are literals or {@code {variable}}; {@code {deviceId}} and
@@ -20,7 +22,6 @@ import java.util.List;
  * @param readings one entry per canonical record produced from a payload
  * @param timestampField payload field with the device time (epoch seconds, epoch millis or ISO-8601)
  * @param metadataField payload object merged into the record metadata
- * @param fanOut optional copy of the original payload to a seed-compatible Kafka topic
  */
 public record FamilyProperties(
         @NotBlank @Pattern(regexp = "[a-z0-9]+(-[a-z0-9]+)*", message = "must be kebab-case, e.g. room-sensors")
@@ -31,8 +32,7 @@ public record FamilyProperties(
         String deviceIdField,
         @NotEmpty List<@Valid @NotNull Reading> readings,
         String timestampField,
-        String metadataField,
-        @Valid FanOut fanOut) {
+        String metadataField) {
 
     /**
      * @param sensorType fixed sensor type of this reading
@@ -44,10 +44,4 @@ public record FamilyProperties(
      */
     public record Reading(
             String sensorType, String sensorTypeField, @NotBlank String valueField, String unit, String unitField) {}
-
-    /**
-     * @param topic Kafka topic template, e.g. {@code bike.{deviceId}.{sensorType}}
-     * @param key record key template; {@code {deviceId}} when absent
-     */
-    public record FanOut(@NotBlank String topic, String key) {}
 }

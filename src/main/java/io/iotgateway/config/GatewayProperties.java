@@ -4,7 +4,6 @@ import io.iotgateway.telemetry.TopicTemplate;
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.Min;
 import jakarta.validation.constraints.NotBlank;
-import jakarta.validation.constraints.NotEmpty;
 import jakarta.validation.constraints.NotNull;
 import jakarta.validation.constraints.Pattern;
 import java.time.Duration;
@@ -24,11 +23,9 @@ public record GatewayProperties(
         @Valid @NotNull Ingest ingest,
         @Valid @NotNull Persistence persistence,
         @Valid @NotNull Errors errors,
-        @NotEmpty List<@Valid @NotNull FamilyProperties> families,
-        List<@Valid @NotNull AlertRuleProperties> alerts) {
+        List<@Valid @NotNull FamilyProperties> families) {
 
     public GatewayProperties {
-        alerts = alerts == null ? List.of() : List.copyOf(alerts);
         families = families == null ? List.of() : List.copyOf(families);
     }
 

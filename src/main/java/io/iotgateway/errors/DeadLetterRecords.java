@@ -11,6 +11,7 @@ import java.util.Arrays;
 import java.util.List;
 import org.apache.camel.Exchange;
 import org.apache.camel.Message;
+import org.apache.camel.ValidationException;
 import org.apache.camel.component.kafka.KafkaConstants;
 import org.apache.camel.component.paho.mqtt5.PahoMqtt5Constants;
 import org.apache.camel.support.DefaultMessage;
@@ -44,8 +45,9 @@ class DeadLetterRecords {
 
     void toRecords(Exchange exchange) {
         Throwable cause = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
-        RejectReason reason =
-                cause instanceof MessageRejectedException rejected ? rejected.reason() : RejectReason.PROCESSING_FAILED;
+        RejectReason reason = cause instanceof MessageRejectedException rejected
+                ? rejected.reason()
+                : cause instanceof ValidationException ? RejectReason.SCHEMA_VIOLATION : RejectReason.PROCESSING_FAILED;
         String detail = describe(cause);
         exchange.setProperty(REASON_PROPERTY, reason);
 
@@ -135,6 +137,12 @@ class DeadLetterRecords {
         }
         if (cause instanceof MessageRejectedException) {
             return truncate(cause.getMessage());
+        }
+        if (cause instanceof ValidationException && cause.getMessage() != null) {
+            // Camel appends the whole exchange; the operator needs the check that failed
+            String message = cause.getMessage();
+            int exchange = message.indexOf(". Exchange[");
+            return truncate(exchange < 0 ? message : message.substring(0, exchange));
         }
         Throwable root = cause;
         while (root.getCause() != null && root.getCause() != root) {

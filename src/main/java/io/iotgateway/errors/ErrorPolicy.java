@@ -8,6 +8,7 @@ import com.mongodb.MongoTimeoutException;
 import io.iotgateway.config.GatewayProperties;
 import java.net.ConnectException;
 import org.apache.camel.LoggingLevel;
+import org.apache.camel.ValidationException;
 import org.apache.camel.builder.RouteConfigurationBuilder;
 import org.apache.camel.model.OnExceptionDefinition;
 import org.apache.kafka.common.errors.RetriableException;
@@ -17,7 +18,8 @@ import org.springframework.stereotype.Component;
  * The gateway's single error policy. Routes opt in with {@code routeConfigurationId(ERROR_POLICY)}.
  *
  * <ul>
- *   <li>A rejected message (bad payload, unknown topic) goes straight to the dead-letter topic with its reason.
+ *   <li>A rejected message (bad payload, unknown topic, a failed check in a YAML route or Kamelet) goes straight to the
+ *       dead-letter topic with its reason.
  *   <li>A broker that is unavailable is not the message's fault: the exchange is redelivered with exponential back-off,
  *       by default until it succeeds. Meanwhile MQTT messages stay un-acknowledged and Kafka offsets uncommitted, so
  *       the brokers hold the backlog and nothing is lost.
@@ -51,7 +53,10 @@ class ErrorPolicy extends RouteConfigurationBuilder {
                 .retriesExhaustedLogLevel(LoggingLevel.WARN)
                 .logExhaustedMessageHistory(false));
 
-        policy.onException(MessageRejectedException.class).maximumRedeliveries(0);
+        // A check in a YAML route or Kamelet (validate EIP, JSON Schema validator) is a reject too: it cannot pass
+        // later.
+        policy.onException(MessageRejectedException.class, ValidationException.class)
+                .maximumRedeliveries(0);
 
         // Writes MongoDB itself labels retryable (e.g. during a primary election) are transient too.
         transientFailure(policy.onException(MongoException.class)

@@ -8,142 +8,273 @@ import com.networknt.schema.SpecVersion;
 import io.iotgateway.config.FamilyProperties;
 import io.iotgateway.config.GatewayProperties;
 import io.iotgateway.config.InvalidConfigurationException;
-import io.iotgateway.telemetry.TopicTemplate;
+import io.iotgateway.routes.InvalidSourceException;
+import io.iotgateway.routes.RoutesProperties;
+import jakarta.validation.Validator;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
+import java.util.stream.Stream;
 import org.springframework.core.io.Resource;
 import org.springframework.core.io.ResourceLoader;
 import org.springframework.stereotype.Component;
 
 /**
- * The configured device families, checked and compiled once at start-up. Any inconsistency stops the application
- * with the offending property, e.g. {@code gateway.families[2].topic}.
+ * The device families: the {@code *.family.yaml} files of the routes directory and the {@code gateway.families}
+ * entries, each checked and compiled. At start-up an inconsistency stops the application naming the file or property
+ * (e.g. {@code routes/bike.family.yaml: topic}); at run time {@link FamilyFileHandler} swaps single families in and
+ * out, and an invalid edit keeps the running version.
  */
 @Component
 class FamilyCatalog {
 
-    private final List<Family> families;
+    static final String FAMILY_SUFFIX = ".family.yaml";
 
-    FamilyCatalog(GatewayProperties properties, ResourceLoader resources, ObjectMapper json) {
-        JsonSchemaFactory schemas = JsonSchemaFactory.getInstance(SpecVersion.VersionFlag.V202012);
-        List<Family> compiled = new ArrayList<>();
-        Set<String> names = new HashSet<>();
+    private final JsonSchemaFactory schemas = JsonSchemaFactory.getInstance(SpecVersion.VersionFlag.V202012);
+    private final ResourceLoader resources;
+    private final ObjectMapper json;
+    private final FamilyFiles files;
+    private final Path directory;
+
+    /** Copy-on-write: readers (every message) see one consistent set without locking. */
+    private volatile Map<String, Family> families;
+    /** Declaration order: application.yaml first, then files by name; the order patterns are listed in. */
+    private volatile List<String> order;
+
+    FamilyCatalog(
+            GatewayProperties properties,
+            RoutesProperties routes,
+            ResourceLoader resources,
+            ObjectMapper json,
+            Validator validator) {
+        this.resources = resources;
+        this.json = json;
+        this.files = new FamilyFiles(validator);
+        this.directory = routes.directoryPath();
+        Map<String, Family> compiled = new LinkedHashMap<>();
         for (int i = 0; i < properties.families().size(); i++) {
-            FamilyProperties family = properties.families().get(i);
             String key = "gateway.families[" + i + "]";
-            if (!names.add(family.name())) {
+            Family family;
+            try {
+                family = compile(key, properties.families().get(i), "application.yaml", null, null);
+            } catch (InvalidSourceException e) {
+                // the reason starts with the offending property, e.g. "gateway.families[0].topic: ..."
+                int split = e.reason().indexOf(": ");
                 throw new InvalidConfigurationException(
-                        key + ".name", "'" + family.name() + "' is used by another family; expected unique names");
+                        e.reason().substring(0, split), e.reason().substring(split + 2));
             }
-            compiled.add(compile(key, family, schemas, resources, json));
+            addAtStart(compiled, family, key);
         }
-        this.families = List.copyOf(compiled);
+        for (Path file : familyFiles()) {
+            String key = directory.getParent().relativize(file).toString();
+            try {
+                String content = Files.readString(file);
+                addAtStart(compiled, compile(file, content), key);
+            } catch (InvalidSourceException e) {
+                throw new InvalidConfigurationException(key, e.getMessage());
+            } catch (IOException e) {
+                throw new InvalidConfigurationException(key, "cannot read the file: " + e.getMessage(), e);
+            }
+        }
+        if (compiled.isEmpty()) {
+            throw new InvalidConfigurationException(
+                    "gateway.routes.directory",
+                    "no device family: expected *" + FAMILY_SUFFIX + " files in " + directory
+                            + " or gateway.families entries");
+        }
+        this.families = Map.copyOf(compiled);
+        this.order = List.copyOf(compiled.keySet());
     }
 
-    /** The family owning {@code topic} and the variables the topic binds, or empty if no family owns it. */
-    Optional<Match> resolve(String topic) {
-        for (Family family : families) {
-            Optional<Map<String, String>> variables = family.pattern().match(topic);
-            if (variables.isPresent()) {
-                return Optional.of(new Match(family, variables.get()));
+    private void addAtStart(Map<String, Family> compiled, Family family, String key) {
+        Optional<String> conflict = conflict(compiled, family);
+        if (conflict.isPresent()) {
+            throw new InvalidConfigurationException(key, conflict.get());
+        }
+        compiled.put(family.name(), family);
+    }
+
+    /** Why {@code family} cannot join {@code current} (ignoring its own previous version), if it cannot. */
+    static Optional<String> conflict(Map<String, Family> current, Family family) {
+        for (Family other : current.values()) {
+            if (other.source().equals(family.source())) {
+                continue;
+            }
+            if (other.name().equals(family.name())) {
+                return Optional.of("family name '" + family.name() + "' is already used by " + other.source()
+                        + "; expected unique names");
+            }
+            if (other.filter().equals(family.filter())) {
+                return Optional.of("subscription filter '" + family.filter() + "' is already used by family '"
+                        + other.name() + "' (" + other.source() + "); each family needs its own filter");
             }
         }
         return Optional.empty();
     }
 
-    /** One subscription per distinct filter, named after the first family that declares it. */
-    Map<String, String> subscriptionsByName() {
-        Map<String, String> byFilter = new LinkedHashMap<>();
-        for (Family family : families) {
-            byFilter.putIfAbsent(family.filter(), family.properties().name());
+    /** Compiles a family file; nothing running changes. */
+    Family compile(Path file, String content) throws InvalidSourceException {
+        FamilyProperties properties = files.parse(file, content);
+        return compile("", properties, file.toString(), file, content);
+    }
+
+    Optional<Family> get(String name) {
+        return Optional.ofNullable(families.get(name));
+    }
+
+    List<Family> all() {
+        Map<String, Family> snapshot = families;
+        return order.stream().map(snapshot::get).filter(f -> f != null).toList();
+    }
+
+    Map<String, Family> snapshot() {
+        return families;
+    }
+
+    /** Adds or replaces one family (called by the reload manager's single thread only). */
+    synchronized void put(Family family) {
+        Map<String, Family> next = new LinkedHashMap<>(families);
+        next.put(family.name(), family);
+        List<String> names = new ArrayList<>(order);
+        if (!names.contains(family.name())) {
+            names.add(family.name());
         }
-        Map<String, String> byName = new LinkedHashMap<>();
-        byFilter.forEach((filter, name) -> byName.put(name, filter));
-        return byName;
+        order = List.copyOf(names);
+        families = Map.copyOf(next);
+    }
+
+    synchronized void remove(String name) {
+        Map<String, Family> next = new LinkedHashMap<>(families);
+        next.remove(name);
+        families = Map.copyOf(next);
+        order = order.stream().filter(n -> !n.equals(name)).toList();
+    }
+
+    /** The variables {@code topic} binds in family {@code name}, or empty if that family does not own the topic. */
+    Optional<Match> resolve(String name, String topic) {
+        Family family = families.get(name);
+        if (family == null) {
+            return Optional.empty();
+        }
+        return family.pattern().match(topic).map(variables -> new Match(family, variables));
     }
 
     List<String> patterns() {
-        return families.stream().map(f -> f.pattern().toString()).toList();
+        return all().stream().map(f -> f.pattern().toString()).toList();
     }
 
-    private static Family compile(
-            String key,
-            FamilyProperties family,
-            JsonSchemaFactory schemas,
-            ResourceLoader resources,
-            ObjectMapper json) {
+    private List<Path> familyFiles() {
+        if (!Files.isDirectory(directory)) {
+            return List.of();
+        }
+        try (Stream<Path> listed = Files.list(directory)) {
+            return listed.filter(p -> p.getFileName().toString().endsWith(FAMILY_SUFFIX))
+                    .filter(Files::isRegularFile)
+                    .sorted()
+                    .toList();
+        } catch (IOException e) {
+            throw new InvalidConfigurationException(
+                    "gateway.routes.directory", "cannot list " + directory + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * @param key prefix for problems ("" for files, whose problems the caller prefixes with the file)
+     * @param file the family file, or null for an application.yaml entry
+     */
+    private Family compile(String key, FamilyProperties family, String source, Path file, String content)
+            throws InvalidSourceException {
+        String prefix = key.isEmpty() ? "" : key + ".";
         TopicPattern pattern;
         try {
             pattern = TopicPattern.parse(family.topic());
         } catch (IllegalArgumentException e) {
-            throw new InvalidConfigurationException(key + ".topic", e.getMessage(), e);
+            throw problem(content, prefix + "topic", "topic", e.getMessage());
         }
         List<String> variables = pattern.variables();
         if (!variables.contains("deviceId") && isBlank(family.deviceIdField())) {
-            throw new InvalidConfigurationException(
-                    key, "expected a device id source: a {deviceId} level in 'topic' or a 'device-id-field'");
+            throw problem(
+                    content,
+                    key.isEmpty() ? "topic" : key,
+                    "topic",
+                    "expected a device id source: a {deviceId} level in 'topic' or a 'device-id-field'");
         }
         for (int r = 0; r < family.readings().size(); r++) {
             FamilyProperties.Reading reading = family.readings().get(r);
             if (isBlank(reading.sensorType())
                     && isBlank(reading.sensorTypeField())
                     && !variables.contains("sensorType")) {
-                throw new InvalidConfigurationException(
-                        key + ".readings[" + r + "]",
+                throw problem(
+                        content,
+                        prefix + "readings[" + r + "]",
+                        "readings",
                         "expected 'sensor-type', 'sensor-type-field' or a {sensorType} level in 'topic'");
             }
         }
-        if (family.fanOut() != null) {
-            List<String> known = new ArrayList<>(variables);
-            known.add("deviceId");
-            known.add("sensorType");
-            checkTemplate(key + ".fan-out.topic", family.fanOut().topic(), known);
-            if (family.fanOut().key() != null) {
-                checkTemplate(key + ".fan-out.key", family.fanOut().key(), known);
-            }
-        }
         String filter = isBlank(family.filter()) ? pattern.filter() : family.filter();
-        return new Family(
-                family, pattern, filter, loadSchema(key + ".schema", family.schema(), schemas, resources, json));
+        String schemaLocation = schemaLocation(family.schema(), file);
+        JsonSchema schema = loadSchema(content, prefix + "schema", schemaLocation);
+        return new Family(family, pattern, filter, schema, source, schemaLocation, content);
     }
 
-    private static void checkTemplate(String key, String template, List<String> known) {
-        for (String variable : TopicTemplate.variables(template)) {
-            if (!known.contains(variable)) {
-                throw new InvalidConfigurationException(
-                        key, "'" + template + "' uses {" + variable + "}, expected one of " + known);
-            }
+    /** A schema given as a plain path is relative to its family file, so a family and its schema travel together. */
+    private static String schemaLocation(String schema, Path file) {
+        if (file == null || schema.contains(":")) {
+            return schema;
         }
+        return "file:" + file.getParent().resolve(schema).normalize();
     }
 
-    private static JsonSchema loadSchema(
-            String key, String location, JsonSchemaFactory schemas, ResourceLoader resources, ObjectMapper json) {
+    private JsonSchema loadSchema(String content, String key, String location) throws InvalidSourceException {
         Resource resource = resources.getResource(location);
         if (!resource.exists()) {
-            throw new InvalidConfigurationException(
-                    key, "no JSON Schema at '" + location + "' (expected classpath:... or file:...)");
+            throw problem(
+                    content,
+                    key,
+                    "schema",
+                    "no JSON Schema at '" + location
+                            + "' (expected classpath:..., file:... or a path relative to the family file)");
         }
         try (InputStream in = resource.getInputStream()) {
             JsonNode schema = json.readTree(in);
             return schemas.getSchema(schema);
         } catch (IOException | RuntimeException e) {
-            throw new InvalidConfigurationException(
-                    key, "'" + location + "' is not a valid JSON Schema: " + e.getMessage(), e);
+            throw problem(content, key, "schema", "'" + location + "' is not a valid JSON Schema: " + e.getMessage());
         }
+    }
+
+    private static InvalidSourceException problem(String content, String key, String yamlKey, String reason) {
+        return new InvalidSourceException(InvalidSourceException.lineOf(content, yamlKey + ":"), key + ": " + reason);
     }
 
     private static boolean isBlank(String value) {
         return value == null || value.isBlank();
     }
 
-    record Family(FamilyProperties properties, TopicPattern pattern, String filter, JsonSchema schema) {}
+    /**
+     * @param source the family file, or "application.yaml"
+     * @param schemaLocation where the payload schema was read from
+     * @param content the family file's content (null for application.yaml entries)
+     */
+    record Family(
+            FamilyProperties properties,
+            TopicPattern pattern,
+            String filter,
+            JsonSchema schema,
+            String source,
+            String schemaLocation,
+            String content) {
+
+        String name() {
+            return properties.name();
+        }
+    }
 
     record Match(Family family, Map<String, String> variables) {}
 }

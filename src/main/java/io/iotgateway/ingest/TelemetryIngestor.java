@@ -19,7 +19,6 @@ import java.util.Set;
 import java.util.stream.Collectors;
 import org.apache.camel.Exchange;
 import org.apache.camel.Message;
-import org.apache.camel.Processor;
 import org.apache.camel.component.paho.mqtt5.PahoMqtt5Constants;
 import org.eclipse.paho.mqttv5.common.packet.MqttProperties;
 import org.eclipse.paho.mqttv5.common.packet.UserProperty;
@@ -30,7 +29,7 @@ import org.springframework.stereotype.Component;
  * ends in a {@link MessageRejectedException} with a precise reason, which the error policy dead-letters.
  */
 @Component
-class TelemetryIngestor implements Processor {
+class TelemetryIngestor {
 
     /** MQTT 5 user property a device may set to identify a message across redeliveries. */
     static final String MESSAGE_ID_PROPERTY = "message-id";
@@ -61,8 +60,8 @@ class TelemetryIngestor implements Processor {
         this.maxPayloadBytes = properties.ingest().maxPayloadBytes();
     }
 
-    @Override
-    public void process(Exchange exchange) {
+    /** Validates and maps a message of family {@code familyName}'s subscription; the body becomes the Kafka batch. */
+    void process(Exchange exchange, String familyName) {
         Instant receivedAt = clock.instant();
         Message in = exchange.getMessage();
         String topic = in.getHeader(PahoMqtt5Constants.MQTT_TOPIC, String.class);
@@ -73,7 +72,7 @@ class TelemetryIngestor implements Processor {
         if (payload == null) {
             payload = new byte[0];
         }
-        FamilyCatalog.Match match = families.resolve(topic)
+        FamilyCatalog.Match match = families.resolve(familyName, topic)
                 .orElseThrow(() -> new MessageRejectedException(
                         RejectReason.UNKNOWN_FAMILY,
                         "topic '" + topic + "' matches no device family; expected one of " + families.patterns()));
@@ -100,7 +99,10 @@ class TelemetryIngestor implements Processor {
         List<TelemetryRecord> records =
                 TelemetryMapper.map(match, topic, document, payload, messageKey(in), receivedAt);
         exchange.setProperty(GatewayExchange.DEVICE_ID, records.get(0).deviceId());
-        in.setBody(router.route(records, match.family().properties(), match.variables(), payload));
+        exchange.setProperty(TelemetryRouter.RECORDS, records);
+        exchange.setProperty(TelemetryRouter.RAW_PAYLOAD, payload);
+        exchange.setProperty(TelemetryRouter.VARIABLES, match.variables());
+        in.setBody(router.route(records));
     }
 
     private JsonNode parse(byte[] payload) {

@@ -44,7 +44,7 @@ class ExchangeMetrics extends EventNotifierSupport {
 
     ExchangeMetrics(MeterRegistry meters, GatewayProperties gateway, MetricsProperties properties) {
         this.meters = meters;
-        this.topics = new TopicLabels(gateway);
+        this.topics = new TopicLabels(gateway, properties.topicTemplates());
         this.deviceLabel = properties.deviceLabel();
         // Only the events this class reads; Camel skips creating the others.
         setIgnoreCamelContextEvents(true);

@@ -1,40 +1,34 @@
 package io.iotgateway.operations;
 
-import io.iotgateway.config.FamilyProperties;
 import io.iotgateway.config.GatewayProperties;
 import io.iotgateway.telemetry.TopicTemplate;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Pattern;
 
 /**
- * The {@code topic} label of a Kafka record: its topic, except that a templated fan-out topic such as
- * {@code bike.000001.heartrate} is labelled with its template {@code bike.{deviceId}.{sensorType}}, so the number of
- * time series does not grow with the fleet.
+ * The {@code topic} label of a Kafka record: its topic, except that a topic with a device in its name such as
+ * {@code bike.000001.heartrate} is labelled with its template {@code bike.{deviceId}.{sensorType}}. Fan-outs live in
+ * user-editable YAML routes, so as a last guard distinct literal labels are capped: beyond the cap a topic counts as
+ * {@code other} and the number of time series still cannot grow with the fleet.
  */
 final class TopicLabels {
 
     static final String OTHER = "other";
+    static final int MAX_LITERAL_TOPICS = 50;
 
-    private final List<String> fixed = new ArrayList<>();
+    private final Set<String> literal = ConcurrentHashMap.newKeySet();
     private final Map<Pattern, String> templates = new LinkedHashMap<>();
 
-    TopicLabels(GatewayProperties properties) {
-        fixed.add(properties.topics().telemetry());
-        fixed.add(properties.topics().alerts());
-        fixed.add(properties.topics().deadLetter());
-        for (FamilyProperties family : properties.families()) {
-            if (family.fanOut() == null) {
-                continue;
-            }
-            String template = family.fanOut().topic();
-            if (TopicTemplate.variables(template).isEmpty()) {
-                fixed.add(template);
-            } else {
-                templates.putIfAbsent(TopicTemplate.pattern(template), template);
-            }
+    TopicLabels(GatewayProperties gateway, List<String> topicTemplates) {
+        literal.add(gateway.topics().telemetry());
+        literal.add(gateway.topics().alerts());
+        literal.add(gateway.topics().deadLetter());
+        for (String template : topicTemplates) {
+            templates.putIfAbsent(TopicTemplate.pattern(template), template);
         }
     }
 
@@ -42,13 +36,17 @@ final class TopicLabels {
         if (topic == null) {
             return OTHER;
         }
-        if (fixed.contains(topic)) {
+        if (literal.contains(topic)) {
             return topic;
         }
         for (Map.Entry<Pattern, String> template : templates.entrySet()) {
             if (template.getKey().matcher(topic).matches()) {
                 return template.getValue();
             }
+        }
+        if (literal.size() < MAX_LITERAL_TOPICS) {
+            literal.add(topic);
+            return topic;
         }
         return OTHER;
     }

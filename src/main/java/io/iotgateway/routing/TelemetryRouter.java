@@ -2,95 +2,219 @@ package io.iotgateway.routing;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.iotgateway.config.AlertRuleProperties;
-import io.iotgateway.config.FamilyProperties;
 import io.iotgateway.config.GatewayProperties;
-import io.iotgateway.errors.MessageRejectedException;
-import io.iotgateway.errors.RejectReason;
 import io.iotgateway.telemetry.KafkaHeaders;
 import io.iotgateway.telemetry.TelemetryRecord;
-import io.iotgateway.telemetry.TopicTemplate;
-import io.micrometer.core.instrument.MeterRegistry;
+import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
+import java.util.Collection;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
 import org.apache.camel.CamelContext;
+import org.apache.camel.Exchange;
 import org.apache.camel.Message;
 import org.apache.camel.component.kafka.KafkaConstants;
 import org.apache.camel.support.DefaultMessage;
 import org.springframework.stereotype.Component;
 
 /**
- * Decides where the records of one device message go: the canonical topic, the family's seed-compatible fan-out topic
- * and, when a threshold rule fires, the alerts topic. The result is one Kafka batch, acknowledged as a whole before
- * the device message is.
+ * Where the records of one device message go. The canonical records are the core's (one Kafka batch to
+ * {@code device.telemetry}); everything else (seed fan-outs, alert rules, a user's own rules) is YAML routes that hook
+ * into the ingest route by the endpoint they consume from:
+ *
+ * <ul>
+ *   <li>{@code direct:on-message-<name>}: once per accepted device message; body = the original payload bytes.
+ *   <li>{@code direct:on-record-<name>}: once per canonical record; body = the canonical record JSON.
+ * </ul>
+ *
+ * The ingest route calls every hook synchronously, after the canonical records are in Kafka and before the device
+ * message is acknowledged, so a message is acknowledged only when everything the hooks wrote is in Kafka too. The hook
+ * exchange carries Kafka record headers ({@code x-message-id}, {@code x-source-topic}, {@code x-family},
+ * {@code x-received-at}), the key ({@code kafka.KEY} = device id) and exchange properties for rules to test:
+ * {@code deviceId}, {@code sensorType}, {@code family}, {@code sourceTopic}, {@code messageId}, every topic variable,
+ * and per record {@code value}, {@code unit}, {@code timestamp}.
  */
 @Component
 public class TelemetryRouter {
 
+    public static final String MESSAGE_HOOK_PREFIX = "direct:on-message-";
+
+    private static final Duration MAX_PAUSE = Duration.ofSeconds(30);
+    public static final String RECORD_HOOK_PREFIX = "direct:on-record-";
+
+    /** Exchange properties the ingest route leaves for the hooks. */
+    public static final String RECORDS = "gateway.records";
+
+    public static final String RAW_PAYLOAD = "gateway.rawPayload";
+    public static final String HOOKS = "gateway.hooks";
+    public static final String HOOK_COUNT = "gateway.hookCount";
+    public static final String VARIABLES = "gateway.topicVariables";
+
     private final CamelContext camel;
     private final ObjectMapper json;
-    private final MeterRegistry meters;
-    private final GatewayProperties.Topics topics;
-    private final List<AlertRuleProperties> rules;
+    private final String telemetryTopic;
 
-    TelemetryRouter(CamelContext camel, ObjectMapper json, MeterRegistry meters, GatewayProperties properties) {
+    /** Hook endpoints by the file that declares them; ordered so every message sees the hooks in the same order. */
+    private final Map<String, List<String>> hooksBySource = new TreeMap<>();
+
+    /** Hooks whose route is being swapped: callers wait here instead of entering a route that is stopping. */
+    private final Set<String> paused = ConcurrentHashMap.newKeySet();
+
+    private final Object pauseSignal = new Object();
+
+    private volatile List<String> messageHooks = List.of();
+    private volatile List<String> recordHooks = List.of();
+
+    TelemetryRouter(CamelContext camel, ObjectMapper json, GatewayProperties properties) {
         this.camel = camel;
         this.json = json;
-        this.meters = meters;
-        this.topics = properties.topics();
-        this.rules = properties.alerts();
+        this.telemetryTopic = properties.topics().telemetry();
     }
 
-    /**
-     * @param variables the topic variables of the device message
-     * @param raw the device payload, forwarded untouched to the fan-out topic
-     */
-    public List<Message> route(
-            List<TelemetryRecord> records, FamilyProperties family, Map<String, String> variables, byte[] raw) {
-        List<Message> out = new ArrayList<>(records.size() + 1);
-        TelemetryRecord first = records.get(0);
+    /** The canonical records as one Kafka batch for {@code device.telemetry}. */
+    public List<Message> route(List<TelemetryRecord> records) {
+        List<Message> out = new ArrayList<>(records.size());
         for (TelemetryRecord record : records) {
-            out.add(message(topics.telemetry(), record.deviceId(), toJson(record), record));
-            for (AlertRuleProperties rule : rules) {
-                if (fires(rule, record)) {
-                    out.add(message(topics.alerts(), record.deviceId(), toJson(Alert.of(rule, record)), record));
-                    meters.counter("gateway.alerts", "rule", rule.name()).increment();
-                }
-            }
-        }
-        if (family.fanOut() != null) {
-            Map<String, String> values = new HashMap<>(variables);
-            values.putIfAbsent("deviceId", first.deviceId());
-            values.putIfAbsent("sensorType", String.valueOf(first.sensorType()));
-            String key = family.fanOut().key() == null
-                    ? first.deviceId()
-                    : TopicTemplate.render(family.fanOut().key(), values);
-            String topic = TopicTemplate.render(family.fanOut().topic(), values);
-            if (!TopicTemplate.isKafkaTopic(topic)) {
-                throw new MessageRejectedException(
-                        RejectReason.SCHEMA_VIOLATION,
-                        "ids make the fan-out topic '" + topic
-                                + "', which Kafka cannot take (at most 249 letters, digits, '.', '_' or '-')");
-            }
-            out.add(message(topic, key, raw, first));
+            Message message = message(record, toJson(record));
+            message.setHeader(KafkaConstants.OVERRIDE_TOPIC, telemetryTopic);
+            out.add(message);
         }
         return out;
     }
 
-    private static boolean fires(AlertRuleProperties rule, TelemetryRecord record) {
-        if (!rule.sensorType().equals(record.sensorType())) {
-            return false;
-        }
-        return rule.above() != null ? record.value() > rule.above() : record.value() < rule.below();
+    /** Turns the ingest exchange into what {@code direct:on-message-*} hooks receive. */
+    public void toDeviceMessage(Exchange exchange) {
+        List<TelemetryRecord> records = records(exchange);
+        TelemetryRecord first = records.get(0);
+        byte[] raw = exchange.getProperty(RAW_PAYLOAD, byte[].class);
+        exchange.setMessage(message(first, raw));
+        setProperties(exchange, first);
+        setHooks(exchange, messageHooks);
     }
 
-    private Message message(String topic, String key, byte[] body, TelemetryRecord source) {
+    /** Turns one split record into what {@code direct:on-record-*} hooks receive. */
+    public void toRecord(Exchange exchange) {
+        TelemetryRecord record = exchange.getMessage().getBody(TelemetryRecord.class);
+        exchange.setMessage(message(record, toJson(record)));
+        setProperties(exchange, record);
+        exchange.setProperty("value", record.value());
+        exchange.setProperty("unit", record.unit());
+        exchange.setProperty("timestamp", record.timestamp().toString());
+        setHooks(exchange, recordHooks);
+    }
+
+    /**
+     * The hook of the current loop iteration, or none if it was unregistered since the message started (its file was
+     * deleted or no longer declares it). Evaluated again on every retry.
+     */
+    public List<String> currentHook(Exchange exchange) {
+        List<?> hooks = exchange.getProperty(HOOKS, List.class);
+        Integer index = exchange.getProperty(Exchange.LOOP_INDEX, Integer.class);
+        if (hooks == null || index == null || index >= hooks.size()) {
+            return List.of();
+        }
+        String hook = (String) hooks.get(index);
+        awaitResumed(hook);
+        return messageHooks.contains(hook) || recordHooks.contains(hook) ? List.of(hook) : List.of();
+    }
+
+    /** Holds new calls of these hooks until {@link #resume}; calls already inside their routes carry on. */
+    public void pause(Collection<String> hooks) {
+        hooks.stream().map(TelemetryRouter::normalize).forEach(paused::add);
+    }
+
+    public void resume(Collection<String> hooks) {
+        hooks.stream().map(TelemetryRouter::normalize).forEach(paused::remove);
+        synchronized (pauseSignal) {
+            pauseSignal.notifyAll();
+        }
+    }
+
+    private void awaitResumed(String hook) {
+        if (!paused.contains(hook)) {
+            return;
+        }
+        long deadline = System.nanoTime() + MAX_PAUSE.toNanos();
+        synchronized (pauseSignal) {
+            while (paused.contains(hook)) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    return; // the reload is stuck; let the call go on and the error policy decide
+                }
+                try {
+                    pauseSignal.wait(Math.max(1, left / 1_000_000));
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+            }
+        }
+    }
+
+    private static void setHooks(Exchange exchange, List<String> hooks) {
+        exchange.setProperty(HOOKS, hooks);
+        exchange.setProperty(HOOK_COUNT, hooks.size());
+    }
+
+    /**
+     * Replaces the hooks declared by {@code source} with those among {@code consumerUris}. The reload manager calls
+     * this after the new routes started, so a message never looks for a hook that is not there yet; during the swap
+     * itself the caller waits at the {@code direct:} endpoint until the new consumer is up.
+     */
+    public synchronized void registerHooks(String source, Collection<String> consumerUris) {
+        List<String> hooks = consumerUris.stream()
+                .map(TelemetryRouter::normalize)
+                .filter(TelemetryRouter::isHook)
+                .toList();
+        if (hooks.isEmpty()) {
+            hooksBySource.remove(source);
+        } else {
+            hooksBySource.put(source, hooks);
+        }
+        List<String> all = hooksBySource.values().stream().flatMap(List::stream).toList();
+        messageHooks =
+                all.stream().filter(h -> h.startsWith(MESSAGE_HOOK_PREFIX)).toList();
+        recordHooks = all.stream().filter(h -> h.startsWith(RECORD_HOOK_PREFIX)).toList();
+    }
+
+    public void unregisterHooks(String source) {
+        registerHooks(source, List.of());
+    }
+
+    public static boolean isHook(String uri) {
+        String normalized = normalize(uri);
+        return normalized.startsWith(MESSAGE_HOOK_PREFIX) || normalized.startsWith(RECORD_HOOK_PREFIX);
+    }
+
+    private static String normalize(String uri) {
+        return uri.startsWith("direct://") ? "direct:" + uri.substring("direct://".length()) : uri;
+    }
+
+    @SuppressWarnings("unchecked")
+    private static List<TelemetryRecord> records(Exchange exchange) {
+        return exchange.getProperty(RECORDS, List.class);
+    }
+
+    @SuppressWarnings("unchecked")
+    private static void setProperties(Exchange exchange, TelemetryRecord record) {
+        Map<String, String> variables = exchange.getProperty(VARIABLES, Map.class);
+        if (variables != null) {
+            variables.forEach(exchange::setProperty);
+        }
+        exchange.setProperty("deviceId", record.deviceId());
+        exchange.setProperty("sensorType", record.sensorType());
+        exchange.setProperty("family", record.family());
+        exchange.setProperty("sourceTopic", record.sourceTopic());
+        exchange.setProperty("messageId", record.messageId());
+    }
+
+    private Message message(TelemetryRecord source, byte[] body) {
         Message message = new DefaultMessage(camel);
         message.setBody(body);
-        message.setHeader(KafkaConstants.OVERRIDE_TOPIC, topic);
-        message.setHeader(KafkaConstants.KEY, key);
+        message.setHeader(KafkaConstants.KEY, source.deviceId());
         message.setHeader(KafkaHeaders.MESSAGE_ID, source.messageId());
         message.setHeader(KafkaHeaders.SOURCE_TOPIC, source.sourceTopic());
         message.setHeader(KafkaHeaders.FAMILY, source.family());

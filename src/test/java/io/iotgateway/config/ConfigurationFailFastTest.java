@@ -3,10 +3,14 @@ package io.iotgateway.config;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.iotgateway.IotGatewayApplication;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -32,12 +36,10 @@ class ConfigurationFailFastTest {
                 "gateway.topics.telemetry=not a topic | gateway.topics.telemetry | must be a Kafka topic name",
                 "gateway.mqtt.broker-url=localhost:1883 | gateway.mqtt.brokerUrl | tcp://localhost:1883",
                 "gateway.ingest.max-payload-bytes=0 | gateway.ingest.maxPayloadBytes | positive number of bytes",
-                "gateway.alerts[0].name=x;gateway.alerts[0].sensor-type=t | gateway.alerts[0] | exactly one of",
                 "gateway.families[0].topic=probe/{deviceId | gateway.families[0].topic | expected literal text",
                 "gateway.families[0].schema=classpath:nope.json | gateway.families[0].schema | no JSON Schema at",
                 "gateway.families[0].name=Probe | gateway.families[0].name | must be kebab-case",
                 "gateway.families[0].topic=probe/x | gateway.families[0] | expected a device id source",
-                "gateway.families[0].fan-out.topic=p.{nope} | gateway.families[0].fan-out.topic | {nope}",
             })
     void badSettingNamesItsKey(String settings, String key, String expected, CapturedOutput output) {
         assertThat(start(settings.startsWith("gateway.families") ? FAMILY + ";" + settings : settings))
@@ -46,6 +48,37 @@ class ConfigurationFailFastTest {
         // What the operator sees: Spring Boot's failure report, not a stack trace to dig through.
         String report = output.getAll().substring(output.getAll().lastIndexOf("APPLICATION FAILED TO START"));
         assertThat(report).contains(key).contains(expected);
+    }
+
+    @ParameterizedTest
+    @CsvSource(
+            delimiter = '|',
+            value = {
+                // a family file: the file, the line and the key
+                "probe.family.yaml | 'topic: probe/{deviceId\nschema: classpath:schemas/families/devices.schema.json\n"
+                        + "readings:\n  - { sensor-type: t, value-field: value }\n' "
+                        + "| routes/probe.family.yaml: line 1: topic: 'probe/{deviceId' has an invalid level",
+                "probe.family.yaml | 'topic: probe/{deviceId}\nschema: classpath:schemas/families/devices.schema.json\n"
+                        + "readings:\n  - { sensor-type: t, value-fild: value }\n' "
+                        + "| routes/probe.family.yaml: line 4: Unrecognized field \"value-fild\"",
+                // a route file: the file, the line and the reason
+                "bad.camel.yaml | '- route:\n    id: bad-route\n    routeConfigurationId: gateway-error-policy\n"
+                        + "    from:\n      uri: direct:bad\n      steps:\n        - to: kafak:nowhere\n' "
+                        + "| routes/bad.camel.yaml: line 7: endpoint 'kafak:nowhere': unknown component 'kafak'",
+            })
+    void invalidFileShippedAtStartStopsTheStart(String name, String content, String expected, CapturedOutput output)
+            throws IOException {
+        Path routes = Files.createDirectories(
+                Path.of("target", "fail-fast", UUID.randomUUID().toString(), "routes"));
+        for (String family : List.of("devices.family.yaml", "bike.family.yaml")) {
+            Files.copy(Path.of("routes", family), routes.resolve(family));
+        }
+        Files.writeString(routes.resolve(name), content);
+
+        assertThat(start("gateway.routes.directory=" + routes.toAbsolutePath())).isNotNull();
+
+        String report = output.getAll().substring(output.getAll().lastIndexOf("APPLICATION FAILED TO START"));
+        assertThat(report).contains(expected);
     }
 
     @Test

@@ -30,8 +30,7 @@ class TelemetryMapperTest {
             "deviceId",
             List.of(new FamilyProperties.Reading(null, "sensorType", "value", null, "unit")),
             "timestamp",
-            "metadata",
-            null);
+            "metadata");
 
     private static final FamilyProperties ROOMS = new FamilyProperties(
             "rooms",
@@ -43,7 +42,6 @@ class TelemetryMapperTest {
                     new FamilyProperties.Reading("temperature", null, "temperature", "°C", null),
                     new FamilyProperties.Reading("humidity", null, "humidity", "%", null)),
             "timestamp",
-            null,
             null);
 
     @ParameterizedTest
@@ -127,8 +125,8 @@ class TelemetryMapperTest {
     private static List<TelemetryRecord> map(FamilyProperties family, String topic, String payload) throws Exception {
         TopicPattern pattern = TopicPattern.parse(family.topic());
         Map<String, String> variables = pattern.match(topic).orElseThrow();
-        FamilyCatalog.Match match =
-                new FamilyCatalog.Match(new FamilyCatalog.Family(family, pattern, pattern.filter(), null), variables);
+        FamilyCatalog.Match match = new FamilyCatalog.Match(
+                new FamilyCatalog.Family(family, pattern, pattern.filter(), null, "test", null, null), variables);
         byte[] raw = payload.getBytes(StandardCharsets.UTF_8);
         return TelemetryMapper.map(match, topic, JSON.readTree(raw), raw, null, RECEIVED);
     }

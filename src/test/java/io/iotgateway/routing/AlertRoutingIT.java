@@ -5,20 +5,25 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.iotgateway.support.GatewayIntegrationTest;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.util.List;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 
-/** Threshold rules from configuration route a reading to device.alerts as well as device.telemetry. */
+/** Threshold rules (YAML routes in routes/alert-rules.camel.yaml) route a reading to device.alerts as well as device.telemetry. */
 class AlertRoutingIT extends GatewayIntegrationTest {
 
     @Autowired
     ObjectMapper json;
 
+    @Autowired
+    MeterRegistry meters;
+
     @Test
     void heartRateAboveThresholdRaisesOneAlert() throws Exception {
         String id = uniqueId("hr");
+        double counted = alertsCounted("heartrate-high");
         device.publish("bike/" + id + "/heartrate", "{\"value\":150,\"unitName\":\"BPM\",\"timestamp\":1757841776}");
         device.publish("bike/" + id + "/heartrate", "{\"value\":191,\"unitName\":\"BPM\",\"timestamp\":1757841777}");
         device.publish("bike/" + id + "/heartrate", "{\"value\":152,\"unitName\":\"BPM\",\"timestamp\":1757841778}");
@@ -34,6 +39,13 @@ class AlertRoutingIT extends GatewayIntegrationTest {
         assertThat(alert.get("condition").asText()).isEqualTo("above");
         assertThat(alert.get("threshold").asDouble()).isEqualTo(185.0);
         assertThat(alert.get("timestamp").asText()).isEqualTo("2025-09-14T09:22:57Z");
+        // the rule is a YAML route; the count is taken from its send to the alerts topic
+        assertThat(alertsCounted("heartrate-high")).isGreaterThanOrEqualTo(counted + 1);
+    }
+
+    private double alertsCounted(String rule) {
+        var counter = meters.find("gateway.alerts").tag("rule", rule).counter();
+        return counter == null ? 0 : counter.count();
     }
 
     @Test

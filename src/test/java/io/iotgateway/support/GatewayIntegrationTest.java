@@ -37,6 +37,7 @@ public abstract class GatewayIntegrationTest {
     protected static final String MQTT_BROKER_NAME =
             MOSQUITTO != null ? MOSQUITTO.version() + " (separate process)" : "embedded HiveMQ CE (same JVM)";
     protected static final KafkaProbe KAFKA = new KafkaProbe(BROKERS.kafkaBootstrap());
+    protected static final RouteSources SOURCES = RouteSources.get();
 
     @Autowired
     protected CamelContext camel;
@@ -52,6 +53,10 @@ public abstract class GatewayIntegrationTest {
         registry.add("gateway.mqtt.broker-url", () -> MQTT_URL);
         // Fail fast while MongoDB is down so the outage test sees retries, not one long wait.
         registry.add("spring.data.mongodb.uri", () -> BROKERS.mongoUri() + "?serverSelectionTimeoutMS=2000");
+        // Tests edit routes, families and Kamelets at run time: on a private copy, never the repository's files.
+        registry.add("gateway.routes.directory", () -> SOURCES.routes().toString());
+        registry.add(
+                "gateway.routes.kamelets-directory", () -> SOURCES.kamelets().toString());
     }
 
     @BeforeEach

@@ -1,0 +1,132 @@
+package io.iotgateway.ingest;
+
+import io.iotgateway.routes.InvalidSourceException;
+import io.iotgateway.routes.RouteSwaps;
+import io.iotgateway.routes.RoutesProperties;
+import io.iotgateway.routes.SourceHandler;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import org.apache.camel.CamelContext;
+import org.springframework.stereotype.Component;
+
+/**
+ * Hot reload of {@code *.family.yaml} files and the {@code *.schema.json} files they use. A family edit that keeps
+ * the subscription filter swaps the compiled family atomically: the running subscription carries on and the next
+ * message uses the new mapping, so nothing is reconnected. A new filter, a new family or a deleted one adds or removes
+ * just that family's {@code ingest-mqtt-<family>} route. Other families never notice.
+ */
+@Component
+class FamilyFileHandler implements SourceHandler {
+
+    private static final String SCHEMA_SUFFIX = ".schema.json";
+
+    private final FamilyCatalog catalog;
+    private final IngestRoutes routes;
+    private final CamelContext camel;
+    private final Path directory;
+    private final Duration drainTimeout;
+
+    FamilyFileHandler(FamilyCatalog catalog, IngestRoutes routes, CamelContext camel, RoutesProperties properties) {
+        this.catalog = catalog;
+        this.routes = routes;
+        this.camel = camel;
+        this.directory = properties.directoryPath();
+        this.drainTimeout = properties.drainTimeout();
+    }
+
+    @Override
+    public boolean accepts(Path file) {
+        String name = file.getFileName().toString();
+        return directory.equals(file.getParent())
+                && (name.endsWith(FamilyCatalog.FAMILY_SUFFIX) || name.endsWith(SCHEMA_SUFFIX));
+    }
+
+    @Override
+    public int order() {
+        return 10;
+    }
+
+    @Override
+    public List<String> apply(Path file, String content) throws InvalidSourceException {
+        if (file.getFileName().toString().endsWith(SCHEMA_SUFFIX)) {
+            return List.of();
+        }
+        Optional<FamilyCatalog.Family> current = bySource(file);
+        if (content == null) {
+            if (current.isPresent()) {
+                RouteSwaps.stopAndRemove(
+                        camel, IngestRoutes.routeId(current.get().name()), drainTimeout);
+                catalog.remove(current.get().name());
+            }
+            return List.of();
+        }
+        FamilyCatalog.Family next = catalog.compile(file, content);
+        Optional<String> conflict = FamilyCatalog.conflict(catalog.snapshot(), next);
+        if (conflict.isPresent()) {
+            throw new InvalidSourceException(InvalidSourceException.lineOf(content, "topic:"), conflict.get());
+        }
+        String routeId = IngestRoutes.routeId(next.name());
+        if (current.isPresent() && current.get().filter().equals(next.filter())) {
+            catalog.put(next);
+            return List.of(routeId);
+        }
+        if (current.isPresent()) {
+            RouteSwaps.stopAndRemove(camel, routeId, drainTimeout);
+        }
+        catalog.put(next);
+        try {
+            camel.addRoutes(routes.routeFor(next.name(), next.filter()));
+            RouteSwaps.start(camel, List.of(routeId));
+        } catch (Exception e) {
+            rollback(current, next);
+            throw new InvalidSourceException("the ingest route could not start: " + e.getMessage());
+        }
+        return List.of(routeId);
+    }
+
+    /** A schema edit re-applies the families that use it (they re-read it when compiled). */
+    @Override
+    public List<Path> dependents(Path file) {
+        if (!file.getFileName().toString().endsWith(SCHEMA_SUFFIX)) {
+            return List.of();
+        }
+        String location = "file:" + file;
+        List<Path> families = new ArrayList<>();
+        for (FamilyCatalog.Family family : catalog.all()) {
+            if (location.equals(family.schemaLocation()) && family.content() != null) {
+                families.add(Path.of(family.source()));
+            }
+        }
+        return families;
+    }
+
+    /** Restores the previous version after its replacement failed to start. */
+    private void rollback(Optional<FamilyCatalog.Family> previous, FamilyCatalog.Family failed) {
+        try {
+            camel.removeRoute(IngestRoutes.routeId(failed.name()));
+        } catch (Exception ignored) {
+            // it never started
+        }
+        if (previous.isEmpty()) {
+            catalog.remove(failed.name());
+            return;
+        }
+        catalog.put(previous.get());
+        try {
+            camel.addRoutes(
+                    routes.routeFor(previous.get().name(), previous.get().filter()));
+        } catch (Exception e) {
+            throw new IllegalStateException(
+                    "cannot restore ingest route of " + previous.get().name(), e);
+        }
+    }
+
+    private Optional<FamilyCatalog.Family> bySource(Path file) {
+        return catalog.all().stream()
+                .filter(f -> f.source().equals(file.toString()))
+                .findFirst();
+    }
+}

@@ -1,0 +1,234 @@
+package io.iotgateway.routes;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.iotgateway.support.GatewayIntegrationTest;
+import io.iotgateway.support.KafkaProbe;
+import io.iotgateway.support.RouteSources;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.bson.Document;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.web.client.TestRestTemplate;
+
+/**
+ * The project Kamelets end to end, each in a YAML route loaded by the reload manager: message in over a real
+ * connection, assertion on the real sink. And a Kamelet edit re-applies the routes that use it.
+ */
+class KameletIT extends GatewayIntegrationTest {
+
+    @Autowired
+    TestRestTemplate rest;
+
+    private final List<Path> files = new ArrayList<>();
+
+    @AfterEach
+    void removeFiles() {
+        files.forEach(RouteSources::delete);
+    }
+
+    @Test
+    void mqttSourceValidationActionAndDeadLetterSink() {
+        String id = uniqueId("kt");
+        writeRoute(
+                id,
+                """
+                - route:
+                    id: test-kamelet-ingest-%1$s
+                    routeConfigurationId: gateway-error-policy
+                    from:
+                      uri: kamelet:mqtt5-device-source
+                      parameters:
+                        topic: kt/%1$s/+
+                        brokerUrl: "{{gateway.mqtt.broker-url}}"
+                        clientId: kt-%1$s
+                      steps:
+                        - setHeader:
+                            name: kafka.KEY
+                            simple: "${header.CamelMqttTopic}"
+                        - doTry:
+                            steps:
+                              - to: kamelet:telemetry-validation-action?schema=classpath:schemas/families/devices.schema.json
+                              - to: kafka:kamelet.%1$s
+                            doCatch:
+                              - exception: ["java.lang.Exception"]
+                                steps:
+                                  - setHeader:
+                                      name: x-error-reason
+                                      constant: schema-violation
+                                  - to: kamelet:telemetry-dlq-sink?bootstrapServers={{camel.component.kafka.brokers}}&topic=kamelet.dlq.%1$s
+                """
+                        .formatted(id));
+        await().atMost(Duration.ofSeconds(20)).until(() -> isStarted("test-kamelet-ingest-" + id));
+
+        String valid = "{\"sensorType\":\"temperature\",\"value\":21.5}";
+        String invalid = "{\"sensorType\":\"temperature\",\"value\":\"hot\"}";
+        device.publish("kt/" + id + "/telemetry", valid);
+        device.publish("kt/" + id + "/telemetry", invalid);
+
+        ConsumerRecord<String, byte[]> passed =
+                KAFKA.awaitKey("kamelet." + id, "kt/" + id + "/telemetry", 1).get(0);
+        assertThat(new String(passed.value(), StandardCharsets.UTF_8)).isEqualTo(valid);
+
+        ConsumerRecord<String, byte[]> dead =
+                KAFKA.awaitRecords("kamelet.dlq." + id, r -> true, 1).get(0);
+        assertThat(new String(dead.value(), StandardCharsets.UTF_8)).isEqualTo(invalid);
+        assertThat(KafkaProbe.header(dead, "x-error-reason")).isEqualTo("schema-violation");
+        assertThat(KafkaProbe.header(dead, "x-error-detail")).contains("value").contains("number");
+        assertThat(KafkaProbe.header(dead, "x-source-topic")).isEqualTo("kt/" + id + "/telemetry");
+        assertThat(KafkaProbe.header(dead, "x-received-at")).matches("\\d{4}-\\d\\d-\\d\\dT.*Z");
+        assertThat(KAFKA.read("kamelet." + id, r -> true)).hasSize(1);
+    }
+
+    @Test
+    void mongodbSinkStoresEachRecordOnce() {
+        String id = uniqueId("km");
+        String collection = "kamelet_" + id.replace('-', '_');
+        URI mongo = URI.create(BROKERS.mongoUri());
+        writeRoute(
+                id,
+                """
+                - route:
+                    id: test-kamelet-store-%1$s
+                    routeConfigurationId: gateway-error-policy
+                    from:
+                      uri: direct:on-record-test-store-%1$s
+                      steps:
+                        - filter:
+                            simple: "${exchangeProperty.deviceId} == '%1$s'"
+                            steps:
+                              - to: kamelet:mongodb-telemetry-sink?hosts=%2$s&database=iot&collection=%3$s
+                """
+                        .formatted(id, mongo.getHost() + ":" + mongo.getPort(), collection));
+        await().atMost(Duration.ofSeconds(20)).until(() -> isStarted("test-kamelet-store-" + id));
+
+        String payload = "{\"sensorType\":\"humidity\",\"value\":40.5,\"timestamp\":\"2026-11-22T10:00:00Z\"}";
+        device.publish("devices/" + id + "/telemetry", payload);
+        device.publish("devices/" + id + "/telemetry", payload); // the same reading again: same messageId
+
+        List<ConsumerRecord<String, byte[]>> canonical = KAFKA.awaitKey("device.telemetry", id, 2);
+        String messageId = KafkaProbe.header(canonical.get(0), "x-message-id");
+        List<Document> stored = new ArrayList<>();
+        await().atMost(Duration.ofSeconds(30)).until(() -> {
+            stored.clear();
+            mongoClient.getDatabase("iot").getCollection(collection).find().into(stored);
+            return !stored.isEmpty();
+        });
+        assertThat(stored).hasSize(1);
+        assertThat(stored.get(0).getString("_id")).isEqualTo(messageId);
+        assertThat(stored.get(0).getString("deviceId")).isEqualTo(id);
+        assertThat(stored.get(0).getDouble("value")).isEqualTo(40.5);
+    }
+
+    @Test
+    void kameletEditReloadsTheRoutesUsingItAndAnInvalidEditIsKept() {
+        String id = uniqueId("ke");
+        String kamelet = "test-tag-" + id.substring(3) + "-action";
+        Path kameletFile = SOURCES.kamelets().resolve(kamelet + ".kamelet.yaml");
+        files.add(kameletFile);
+        RouteSources.write(kameletFile, tagKamelet(kamelet, "k1"));
+        Path routeFile = writeRoute(
+                id,
+                """
+                - route:
+                    id: test-kamelet-tag-%1$s
+                    routeConfigurationId: gateway-error-policy
+                    from:
+                      uri: direct:on-message-test-tag-%1$s
+                      steps:
+                        - filter:
+                            simple: "${exchangeProperty.deviceId} == '%1$s'"
+                            steps:
+                              - to: kamelet:%2$s
+                              - to: kafka:kamelet.%1$s
+                """
+                        .formatted(id, kamelet));
+        await().atMost(Duration.ofSeconds(20)).until(() -> isStarted("test-kamelet-tag-" + id));
+        device.publish("bike/" + id + "/power", RouteReloadIT.power(1));
+        assertThat(RouteReloadIT.body(KAFKA.awaitKey("kamelet." + id, id, 1).get(0)))
+                .isEqualTo("k1:" + RouteReloadIT.power(1));
+
+        Instant before = lastReload(routeFile);
+        RouteSources.write(kameletFile, tagKamelet(kamelet, "k2"));
+        await().atMost(Duration.ofSeconds(20)).until(() -> lastReload(routeFile).isAfter(before));
+        device.publish("bike/" + id + "/power", RouteReloadIT.power(2));
+        assertThat(KAFKA.awaitKey("kamelet." + id, id, 2))
+                .extracting(RouteReloadIT::body)
+                .containsExactly("k1:" + RouteReloadIT.power(1), "k2:" + RouteReloadIT.power(2));
+
+        RouteSources.write(kameletFile, tagKamelet(kamelet, "k3").replace("name: " + kamelet, "name: other"));
+        JsonNode failed = await().atMost(Duration.ofSeconds(20))
+                .until(() -> fileStatus(kameletFile).orElseThrow(), f -> "failed"
+                        .equals(f.path("lastReload").path("result").asText()));
+        assertThat(failed.path("lastReload").path("error").asText()).contains("differs from the file name");
+        device.publish("bike/" + id + "/power", RouteReloadIT.power(3));
+        assertThat(RouteReloadIT.body(KAFKA.awaitKey("kamelet." + id, id, 3).get(2)))
+                .isEqualTo("k2:" + RouteReloadIT.power(3));
+    }
+
+    private static String tagKamelet(String name, String tag) {
+        return """
+                apiVersion: camel.apache.org/v1
+                kind: Kamelet
+                metadata:
+                  name: %1$s
+                  labels:
+                    camel.apache.org/kamelet.type: "action"
+                spec:
+                  definition:
+                    title: "Tag"
+                    type: object
+                    properties:
+                      tag:
+                        type: string
+                        default: "%2$s"
+                  template:
+                    from:
+                      uri: kamelet:source
+                      steps:
+                        - setBody:
+                            simple: "{{tag}}:${bodyAs(String)}"
+                """
+                .formatted(name, tag);
+    }
+
+    private Path writeRoute(String id, String content) {
+        Path file = SOURCES.routes().resolve("kamelet-" + id + ".camel.yaml");
+        files.add(0, file); // routes are removed before the Kamelets they use
+        RouteSources.write(file, content);
+        return file;
+    }
+
+    private boolean isStarted(String routeId) {
+        var status = camel.getRouteController().getRouteStatus(routeId);
+        return status != null && status.isStarted();
+    }
+
+    private Instant lastReload(Path file) {
+        return fileStatus(file)
+                .map(f -> f.path("lastReload").path("at").asText(null))
+                .filter(at -> at != null && !at.equals("null"))
+                .map(Instant::parse)
+                .orElse(Instant.EPOCH);
+    }
+
+    private Optional<JsonNode> fileStatus(Path target) {
+        for (JsonNode f : rest.getForObject("/api/routes", JsonNode.class).path("files")) {
+            if (f.path("file").asText().endsWith("/" + target.getFileName())) {
+                return Optional.of(f);
+            }
+        }
+        return Optional.empty();
+    }
+}
