@@ -49,9 +49,10 @@ class EventsController {
         // Never times out on the server side; the client's disconnect ends it.
         SseEmitter emitter = new SseEmitter(0L);
         SseClient client = new SseClient(emitter, filter, properties.clientBuffer(), bus.senders());
-        emitter.onCompletion(client::close);
-        emitter.onTimeout(client::close);
-        emitter.onError(error -> client.close());
+        // The container ended the response (client left, error, timeout): forget the client, do not touch it.
+        emitter.onCompletion(client::gone);
+        emitter.onTimeout(client::gone);
+        emitter.onError(error -> client.gone());
         if (!bus.register(client, resumeAfter)) {
             throw new ErrorResponseException(
                     HttpStatus.SERVICE_UNAVAILABLE,

@@ -47,7 +47,7 @@ abstract class LiveClient {
     /** Writes one batch: protocol frames first, then how many events were dropped (if any), then the events. */
     protected abstract void write(List<String> control, long dropped, List<LiveEvent> events) throws IOException;
 
-    /** Releases the connection; called once. */
+    /** Ends a connection that still works (the gateway stops); called at most once. */
     protected abstract void disconnect();
 
     /** Keeps an idle connection open through proxies; transports that need it send something. */
@@ -91,10 +91,25 @@ abstract class LiveClient {
         return closed.get();
     }
 
+    /** The gateway ends the connection. */
     void close() {
         if (closed.compareAndSet(false, true)) {
             onClose.run();
-            disconnect();
+            try {
+                disconnect();
+            } catch (RuntimeException e) {
+                LOG.debug("Live {} client already gone: {}", transport, e.toString());
+            }
+        }
+    }
+
+    /**
+     * The connection failed or the client left. It is only forgotten: the web server finishes a broken response
+     * itself, and touching it from here would race with that.
+     */
+    void gone() {
+        if (closed.compareAndSet(false, true)) {
+            onClose.run();
         }
     }
 
@@ -136,7 +151,7 @@ abstract class LiveClient {
             }
         } catch (IOException | RuntimeException e) {
             LOG.debug("Live {} client gone: {}", transport, e.toString());
-            close();
+            gone();
         }
     }
 

@@ -92,7 +92,7 @@ class LiveSocketHandler extends TextWebSocketHandler {
     public void afterConnectionClosed(WebSocketSession session, CloseStatus status) {
         SocketClient client = clients.remove(session.getId());
         if (client != null) {
-            client.close();
+            client.gone();
         }
     }
 

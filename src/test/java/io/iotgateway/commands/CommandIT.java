@@ -6,7 +6,7 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.iotgateway.support.GatewayIntegrationTest;
-import io.iotgateway.support.HttpApi;
+import io.iotgateway.support.Http;
 import io.iotgateway.support.KafkaProbe;
 import io.iotgateway.support.SimulatedActuator;
 import io.iotgateway.support.SimulatedActuator.Behaviour;
@@ -44,13 +44,13 @@ class CommandIT extends GatewayIntegrationTest {
     @Autowired
     MeterRegistry meters;
 
-    HttpApi api;
+    Http api;
     String deviceId;
     SimulatedActuator actuator;
 
     @BeforeEach
     void device() {
-        api = new HttpApi(port);
+        api = new Http(port);
         deviceId = uniqueId("bike");
         actuator = new SimulatedActuator(BROKERS.mqttUrl(), deviceId);
     }
@@ -62,8 +62,8 @@ class CommandIT extends GatewayIntegrationTest {
 
     @Test
     void httpCommandReachesTheDeviceAndItsReportSettlesIt() throws IOException {
-        HttpApi.Response accepted =
-                api.post("/api/devices/" + deviceId + "/commands/fan", "{\"command\":\"setSpeed\",\"value\":75}");
+        Http.Json accepted =
+                api.postJson("/api/devices/" + deviceId + "/commands/fan", "{\"command\":\"setSpeed\",\"value\":75}");
 
         assertThat(accepted.status()).isEqualTo(202);
         String commandId = accepted.body().get("commandId").asText();
@@ -102,7 +102,7 @@ class CommandIT extends GatewayIntegrationTest {
         assertThat(stored.getString("deviceId")).isEqualTo(deviceId);
         assertThat(stored.get("timestamp")).isInstanceOf(Date.class);
 
-        HttpApi.Response listed = api.get("/api/devices/" + deviceId + "/commands");
+        Http.Json listed = api.getJson("/api/devices/" + deviceId + "/commands");
         assertThat(listed.status()).isEqualTo(200);
         assertThat(listed.body()).hasSize(1);
         assertThat(listed.body().get(0).get("commandId").asText()).isEqualTo(commandId);
@@ -176,25 +176,25 @@ class CommandIT extends GatewayIntegrationTest {
                 "empty body", new String[] {"fan", "", "invalid-command"});
 
         cases.forEach((name, c) -> {
-            HttpApi.Response response = api.post(base + c[0], c[1]);
+            Http.Json response = api.postJson(base + c[0], c[1]);
             assertThat(response.status()).as(name).isEqualTo(400);
             assertThat(response.contentType()).as(name).contains("application/problem+json");
             assertThat(response.body().get("reason").asText()).as(name).isEqualTo(c[2]);
             assertThat(response.body().get("detail").asText()).as(name).isNotBlank();
             assertThat(response.text()).as(name).doesNotContain("Exception").doesNotContain("\tat ");
         });
-        assertThat(api.post(base + "fan", "{\"command\":\"setSpeed\",\"value\":150}")
+        assertThat(api.postJson(base + "fan", "{\"command\":\"setSpeed\",\"value\":150}")
                         .body()
                         .get("detail")
                         .asText())
                 .isEqualTo("value 150 is outside the range of fan: 0 to 100");
         assertThat(actuator.received()).isEmpty();
-        assertThat(api.get(base.substring(0, base.length() - 1)).body()).isEmpty();
+        assertThat(api.getJson(base.substring(0, base.length() - 1)).body()).isEmpty();
     }
 
     @Test
     void unknownCommandIdIs404() {
-        HttpApi.Response response = api.get("/api/commands/does-not-exist");
+        Http.Json response = api.getJson("/api/commands/does-not-exist");
         assertThat(response.status()).isEqualTo(404);
         assertThat(response.body().get("reason").asText()).isEqualTo("unknown-command");
     }
@@ -274,7 +274,7 @@ class CommandIT extends GatewayIntegrationTest {
 
     /** Sends a command over HTTP, expects it accepted, and returns its id. */
     private String send(String component, String body) {
-        HttpApi.Response response = api.post("/api/devices/" + deviceId + "/commands/" + component, body);
+        Http.Json response = api.postJson("/api/devices/" + deviceId + "/commands/" + component, body);
         assertThat(response.status()).isEqualTo(202);
         return response.body().get("commandId").asText();
     }
@@ -282,7 +282,7 @@ class CommandIT extends GatewayIntegrationTest {
     private JsonNode awaitStatus(String commandId, String status) {
         JsonNode[] found = new JsonNode[1];
         await().atMost(LOOP).pollInterval(Duration.ofMillis(100)).until(() -> {
-            HttpApi.Response response = api.get("/api/commands/" + commandId);
+            Http.Json response = api.getJson("/api/commands/" + commandId);
             found[0] = response.body();
             return response.status() == 200
                     && status.equals(found[0].get("status").asText());

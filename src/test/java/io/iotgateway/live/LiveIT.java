@@ -6,7 +6,7 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.iotgateway.support.GatewayIntegrationTest;
-import io.iotgateway.support.HttpApi;
+import io.iotgateway.support.Http;
 import io.iotgateway.support.SimulatedActuator;
 import io.iotgateway.support.SseStream;
 import io.iotgateway.support.WebSocketSession;
@@ -41,11 +41,11 @@ class LiveIT extends GatewayIntegrationTest {
     @Autowired
     MeterRegistry meters;
 
-    HttpApi api;
+    Http api;
 
     @BeforeEach
     void liveConsumerAssigned() {
-        api = new HttpApi(port);
+        api = new Http(port);
         // The live view starts at the latest offset: wait until its consumer has its partitions.
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, BROKERS.kafkaBootstrap()))) {
             await().atMost(LIVE).until(() -> {
@@ -126,7 +126,7 @@ class LiveIT extends GatewayIntegrationTest {
 
     @Test
     void sseRejectsABadFilterWithTheReason() {
-        HttpApi.Response response = api.get("/events?deviceId=bad%20id");
+        Http.Json response = api.getJson("/events?deviceId=bad%20id");
         assertThat(response.status()).isEqualTo(400);
         assertThat(response.body().get("reason").asText()).isEqualTo("invalid-parameter");
         assertThat(response.body().get("detail").asText()).contains("deviceId 'bad id'");

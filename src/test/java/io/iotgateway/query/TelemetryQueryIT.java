@@ -6,7 +6,7 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.mongodb.client.model.Filters;
 import io.iotgateway.support.GatewayIntegrationTest;
-import io.iotgateway.support.HttpApi;
+import io.iotgateway.support.Http;
 import java.time.Duration;
 import java.util.List;
 import java.util.stream.StreamSupport;
@@ -20,12 +20,12 @@ class TelemetryQueryIT extends GatewayIntegrationTest {
     @LocalServerPort
     int port;
 
-    HttpApi api;
+    Http api;
     String id;
 
     @BeforeEach
     void storeReadings() {
-        api = new HttpApi(port);
+        api = new Http(port);
         id = uniqueId("bike");
         // 2025-09-14T09:22:50Z .. 09:22:54Z
         for (int second = 0; second < 5; second++) {
@@ -41,7 +41,7 @@ class TelemetryQueryIT extends GatewayIntegrationTest {
 
     @Test
     void devicesListsLastSeenAndTheLatestValuePerSensor() {
-        HttpApi.Response response = api.get("/api/devices");
+        Http.Json response = api.getJson("/api/devices");
 
         assertThat(response.status()).isEqualTo(200);
         JsonNode device = StreamSupport.stream(response.body().spliterator(), false)
@@ -57,7 +57,7 @@ class TelemetryQueryIT extends GatewayIntegrationTest {
 
     @Test
     void telemetryFiltersBySensorAndTimeNewestFirstWithinTheLimit() {
-        HttpApi.Response response = api.get("/api/devices/" + id + "/telemetry?sensorType=heartrate"
+        Http.Json response = api.getJson("/api/devices/" + id + "/telemetry?sensorType=heartrate"
                 + "&from=2025-09-14T09:22:51Z&to=2025-09-14T09:22:54Z&limit=2");
 
         assertThat(response.status()).isEqualTo(200);
@@ -70,7 +70,7 @@ class TelemetryQueryIT extends GatewayIntegrationTest {
         assertThat(first.get("timestamp").asText()).isEqualTo("2025-09-14T09:22:53Z");
         assertThat(first.get("sensorType").asText()).isEqualTo("heartrate");
 
-        assertThat(api.get("/api/devices/" + id + "/telemetry").body()).hasSize(6);
+        assertThat(api.getJson("/api/devices/" + id + "/telemetry").body()).hasSize(6);
     }
 
     @Test
@@ -83,11 +83,11 @@ class TelemetryQueryIT extends GatewayIntegrationTest {
                 "?from=yesterday",
                 "?sensorType=a%20b",
                 "?from=2025-09-14T10:00:00Z&to=2025-09-14T09:00:00Z")) {
-            HttpApi.Response response = api.get(base + query);
+            Http.Json response = api.getJson(base + query);
             assertThat(response.status()).as(query).isEqualTo(400);
             assertThat(response.body().get("reason").asText()).as(query).isEqualTo("invalid-parameter");
             assertThat(response.body().get("detail").asText()).as(query).isNotBlank();
         }
-        assertThat(api.get("/api/devices/bad%20id/telemetry").status()).isEqualTo(400);
+        assertThat(api.getJson("/api/devices/bad%20id/telemetry").status()).isEqualTo(400);
     }
 }

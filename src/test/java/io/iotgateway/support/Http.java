@@ -1,5 +1,7 @@
 package io.iotgateway.support;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
@@ -12,6 +14,26 @@ import java.util.Base64;
 
 /** Plain HTTP calls to a gateway, with or without the management user's basic credentials. */
 public final class Http {
+
+    /** Status and body of an API answer, the body parsed as JSON (null when empty or not JSON). */
+    public record Json(int status, String contentType, JsonNode body, String text) {
+
+        static Json of(HttpResponse<String> response) {
+            JsonNode body;
+            try {
+                body = response.body().isEmpty() ? null : JSON.readTree(response.body());
+            } catch (IOException e) {
+                body = null;
+            }
+            return new Json(
+                    response.statusCode(),
+                    response.headers().firstValue("Content-Type").orElse(""),
+                    body,
+                    response.body());
+        }
+    }
+
+    private static final ObjectMapper JSON = new ObjectMapper();
 
     /** The management user of the test profile (application-test.yaml). */
     public static final String ADMIN_USER = "admin";
@@ -43,6 +65,14 @@ public final class Http {
             request.headers(headers);
         }
         return send((admin ? asAdmin(request) : request).build());
+    }
+
+    public Json getJson(String path) {
+        return Json.of(get(path));
+    }
+
+    public Json postJson(String path, String body) {
+        return Json.of(post(path, body, false));
     }
 
     public String url(String path) {
