@@ -69,6 +69,7 @@ class AnalyticsWriter {
             stored.putAll(document);
             stored.put("windowStart", date(document, "windowStart"));
             stored.put("windowEnd", date(document, "windowEnd"));
+            stored.put("count", wholeNumber(document, "count"));
             return new ReplaceOneModel<>(new Document("_id", id), stored, UPSERT);
         });
     }
@@ -90,6 +91,7 @@ class AnalyticsWriter {
             Document stored = new Document("_id", id);
             stored.putAll(document);
             stored.put("start", date(document, "start"));
+            stored.put("samples", wholeNumber(document, "samples"));
             if (SessionEvent.ENDED.equals(event)) {
                 stored.put("end", date(document, "end"));
                 stored.put("status", "ended");
@@ -174,6 +176,14 @@ class AnalyticsWriter {
             throw new MessageRejectedException(
                     RejectReason.INVALID_RECORD, "record is not an analytics result: " + e.getMessage());
         }
+    }
+
+    /** JSON parsing gives small numbers as int32: counts are stored as int64 whatever their size. */
+    private static long wholeNumber(Document document, String field) {
+        if (document.get(field) instanceof Number number) {
+            return number.longValue();
+        }
+        throw new MessageRejectedException(RejectReason.INVALID_RECORD, field + " is missing");
     }
 
     private static Date date(Document document, String field) {

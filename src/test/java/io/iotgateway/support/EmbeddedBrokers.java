@@ -32,7 +32,7 @@ public final class EmbeddedBrokers implements AutoCloseable {
         "bike.sessions"
     };
 
-    private static final int PARTITIONS = 4;
+    public static final int PARTITIONS = 4;
 
     public record Ports(int mqtt, int kafka, int mongo) {
         public static Ports standard() {
