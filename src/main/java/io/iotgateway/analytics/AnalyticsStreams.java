@@ -35,6 +35,7 @@ class AnalyticsStreams implements SmartLifecycle {
 
     private final AnalyticsProperties properties;
     private final String telemetryTopic;
+    private final String instanceId;
     private final ObjectMapper json;
     private final MeterRegistry meters;
     private final Counter skipped;
@@ -45,6 +46,7 @@ class AnalyticsStreams implements SmartLifecycle {
             AnalyticsProperties properties, GatewayProperties gateway, ObjectMapper json, MeterRegistry meters) {
         this.properties = properties;
         this.telemetryTopic = gateway.topics().telemetry();
+        this.instanceId = gateway.mqtt().clientId() + "-analytics";
         this.json = json;
         this.meters = meters;
         this.skipped = Counter.builder("gateway.analytics.records.skipped")
@@ -134,6 +136,9 @@ class AnalyticsStreams implements SmartLifecycle {
                 StreamsConfig.DSL_STORE_SUPPLIERS_CLASS_CONFIG,
                 BuiltInDslStoreSuppliers.InMemoryDslStoreSuppliers.class);
         config.put(StreamsConfig.consumerPrefix(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG), "earliest");
+        // Static membership, from the id that is already stable per instance (the MQTT client id): a restarted
+        // instance takes its partitions back at once instead of waiting for the group to time its old member out.
+        config.put(StreamsConfig.consumerPrefix(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG), instanceId);
         return config;
     }
 }
