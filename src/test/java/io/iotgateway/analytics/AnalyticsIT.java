@@ -11,6 +11,7 @@ import com.mongodb.client.model.Filters;
 import io.iotgateway.support.EmbeddedBrokers;
 import io.iotgateway.support.GatewayIntegrationTest;
 import io.iotgateway.support.HttpApi;
+import io.iotgateway.support.KafkaProbe;
 import io.iotgateway.support.LiveConsumer;
 import io.iotgateway.support.SseStream;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -32,6 +33,7 @@ import org.bson.Document;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.actuate.health.Status;
 import org.springframework.boot.test.web.server.LocalServerPort;
 
 /**
@@ -57,6 +59,9 @@ class AnalyticsIT extends GatewayIntegrationTest {
 
     @Autowired
     MeterRegistry meters;
+
+    @Autowired
+    AnalyticsHealthIndicator health;
 
     @LocalServerPort
     int port;
@@ -214,8 +219,10 @@ class AnalyticsIT extends GatewayIntegrationTest {
                 1);
 
         analytics.stop();
+        assertThat(health.health().getStatus()).isEqualTo(Status.DOWN);
         analytics.start();
         await().atMost(WAIT).until(() -> analytics.state() == KafkaStreams.State.RUNNING);
+        assertThat(health.health().getStatus()).isEqualTo(Status.UP);
 
         reading(id, "humidity", 44, t0.plusSeconds(30));
         reading(id, "humidity", 50, t0.plus(WINDOW).plus(GRACE).plusSeconds(1)); // closes window 0
@@ -301,6 +308,34 @@ class AnalyticsIT extends GatewayIntegrationTest {
         HttpApi.Response badDevice = api.get("/api/sessions?deviceId=no%20spaces");
         assertThat(badDevice.status()).isEqualTo(400);
         assertThat(badDevice.body().get("reason").asText()).isEqualTo("invalid-parameter");
+    }
+
+    @Test
+    void resultThatIsNotAnAggregateIsDeadLetteredAndDoesNotBlockTheOthers() {
+        String key = uniqueId("intruder");
+        KAFKA.send("iot-aggregate-metrics-by-sensor", key, "not json".getBytes(StandardCharsets.UTF_8));
+        KAFKA.send("bike.sessions", key, "{\"event\":\"started\"}".getBytes(StandardCharsets.UTF_8));
+
+        ConsumerRecord<String, byte[]> notJson = KAFKA.awaitRecords(
+                        "device.telemetry.dlq",
+                        r -> key.equals(r.key())
+                                && "iot-aggregate-metrics-by-sensor".equals(KafkaProbe.header(r, "x-source-topic")),
+                        1)
+                .get(0);
+        assertThat(KafkaProbe.header(notJson, "x-error-reason")).isEqualTo("invalid-record");
+        assertThat(new String(notJson.value(), StandardCharsets.UTF_8)).isEqualTo("not json");
+        ConsumerRecord<String, byte[]> noSession = KAFKA.awaitRecords(
+                        "device.telemetry.dlq",
+                        r -> key.equals(r.key()) && "bike.sessions".equals(KafkaProbe.header(r, "x-source-topic")),
+                        1)
+                .get(0);
+        assertThat(KafkaProbe.header(noSession, "x-error-detail")).contains("sessionId");
+
+        // the routes go on: a real window behind the rejected record is stored
+        String id = uniqueId("after");
+        reading(id, "temperature", 1, t0);
+        reading(id, "temperature", 2, t0.plus(WINDOW).plus(GRACE));
+        awaitDocument(mongo("aggregatesBySensor"), "sensor:" + id + ":temperature:" + t0, d -> true);
     }
 
     private void reading(String deviceId, String sensorType, double value, Instant at) {
