@@ -12,8 +12,8 @@ import org.springframework.web.bind.annotation.RestController;
 import org.springframework.web.servlet.mvc.method.annotation.SseEmitter;
 
 /**
- * {@code GET /events}: Server-Sent Events (seed 000) of types {@code telemetry}, {@code alert} and
- * {@code command-report}, filtered by {@code ?deviceId=&sensorType=&type=} (comma-separated lists). A client that
+ * {@code GET /events}: Server-Sent Events (seed 000) of types {@code telemetry}, {@code alert},
+ * {@code command-report} and {@code session} (workout session started/ended), filtered by {@code ?deviceId=&sensorType=&type=} (comma-separated lists). A client that
  * reconnects with {@code Last-Event-ID} gets what it missed while it is still buffered, and an event {@code dropped}
  * with the count of what it cannot get.
  */

@@ -2,6 +2,7 @@ package io.iotgateway.live;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.iotgateway.analytics.AnalyticsProperties;
 import io.iotgateway.commands.CommandProperties;
 import io.iotgateway.config.GatewayProperties;
 import io.micrometer.core.instrument.Counter;
@@ -48,6 +49,7 @@ class LiveEventBus {
             LiveProperties properties,
             GatewayProperties gateway,
             CommandProperties commands,
+            AnalyticsProperties analytics,
             ObjectMapper json,
             MeterRegistry meters) {
         this.properties = properties;
@@ -56,7 +58,8 @@ class LiveEventBus {
         this.typesByTopic = Map.of(
                 gateway.topics().telemetry(), "telemetry",
                 gateway.topics().alerts(), "alert",
-                commands.statusTopic(), "command-report");
+                commands.statusTopic(), "command-report",
+                analytics.sessionTopic(), "session");
         // One sender task per client at most, so the pool never needs more threads than clients.
         this.senders = new ThreadPoolExecutor(
                 0,
@@ -77,7 +80,7 @@ class LiveEventBus {
         return typesByTopic.keySet().toArray(String[]::new);
     }
 
-    /** One record from the telemetry, alerts or command status topic. */
+    /** One record from the telemetry, alerts, command status or workout session topic. */
     void fromKafka(Exchange exchange) {
         String type = typesByTopic.get(exchange.getMessage().getHeader(KafkaConstants.TOPIC, String.class));
         byte[] body = exchange.getMessage().getBody(byte[].class);

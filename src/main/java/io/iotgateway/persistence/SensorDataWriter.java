@@ -6,10 +6,10 @@ import com.mongodb.client.model.ReplaceOneModel;
 import com.mongodb.client.model.ReplaceOptions;
 import com.mongodb.client.model.WriteModel;
 import io.iotgateway.config.GatewayProperties;
-import io.iotgateway.errors.GatewayExchange;
 import io.iotgateway.errors.KafkaBatchOffsets;
 import io.iotgateway.errors.MessageRejectedException;
 import io.iotgateway.errors.RejectReason;
+import io.iotgateway.errors.RejectedRecords;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.nio.charset.StandardCharsets;
@@ -137,15 +137,7 @@ class SensorDataWriter {
     }
 
     private void deadLetter(Exchange record, byte[] body, MessageRejectedException reason) {
-        Exchange failed = producer.send(GatewayExchange.DEAD_LETTER_ENDPOINT, dead -> {
-            dead.getMessage().setBody(body);
-            dead.setProperty(Exchange.EXCEPTION_CAUGHT, reason);
-            dead.setProperty(GatewayExchange.SOURCE_TOPIC, sourceTopic);
-            dead.setProperty(
-                    GatewayExchange.DEVICE_ID, record.getMessage().getHeader(KafkaConstants.KEY, String.class));
-        });
-        if (failed.getException() != null) {
-            throw new IllegalStateException("cannot dead-letter an invalid record", failed.getException());
-        }
+        RejectedRecords.deadLetter(
+                producer, sourceTopic, record.getMessage().getHeader(KafkaConstants.KEY, String.class), body, reason);
     }
 }

@@ -40,6 +40,9 @@ class ConfigurationFailFastTest {
                 "gateway.families[0].schema=classpath:nope.json | gateway.families[0].schema | no JSON Schema at",
                 "gateway.families[0].name=Probe | gateway.families[0].name | must be kebab-case",
                 "gateway.families[0].topic=probe/x | gateway.families[0] | expected a device id source",
+                "gateway.analytics.window=0s | gateway.analytics.window | at least 1s",
+                "gateway.analytics.allowed-lateness=-1m | gateway.analytics.allowedLateness | 0s or more",
+                "gateway.analytics.session-topic=bike sessions | gateway.analytics.sessionTopic | Kafka topic name",
             })
     void badSettingNamesItsKey(String settings, String key, String expected, CapturedOutput output) {
         assertThat(start(settings.startsWith("gateway.families") ? FAMILY + ";" + settings : settings))

@@ -34,6 +34,8 @@ class LiveFilterTest {
         assertThat(alerts.matches(event("alert", "a", "heartrate"))).isTrue();
         assertThat(alerts.matches(event("telemetry", "a", "heartrate"))).isFalse();
         assertThatThrownBy(() -> LiveFilter.parse(null, null, "weather")).hasMessageContaining("type 'weather'");
+        assertThat(LiveFilter.parse(null, null, "session").matches(event("session", "a", null)))
+                .isTrue();
     }
 
     @Test

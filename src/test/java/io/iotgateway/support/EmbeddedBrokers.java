@@ -23,9 +23,16 @@ import org.springframework.kafka.test.EmbeddedKafkaKraftBroker;
 public final class EmbeddedBrokers implements AutoCloseable {
 
     /** Topics the gateway writes, created up front with several partitions so per-device ordering is exercised. */
-    private static final String[] GATEWAY_TOPICS = {"device.telemetry", "device.telemetry.dlq", "device.alerts"};
+    private static final String[] GATEWAY_TOPICS = {
+        "device.telemetry",
+        "device.telemetry.dlq",
+        "device.alerts",
+        "iot-aggregate-metrics-by-sensor",
+        "iot-aggregate-metrics-by-place",
+        "bike.sessions"
+    };
 
-    private static final int PARTITIONS = 4;
+    public static final int PARTITIONS = 4;
 
     public record Ports(int mqtt, int kafka, int mongo) {
         public static Ports standard() {
@@ -201,6 +208,9 @@ public final class EmbeddedBrokers implements AutoCloseable {
         kafka.brokerProperty("log.dir", Files.createDirectories(dir).toString());
         kafka.brokerProperty("auto.create.topics.enable", "true");
         kafka.brokerProperty("num.partitions", "1");
+        // Exactly-once stream analytics use transactions; one broker cannot hold the default 3 replicas of their log.
+        kafka.brokerProperty("transaction.state.log.replication.factor", "1");
+        kafka.brokerProperty("transaction.state.log.min.isr", "1");
         kafka.afterPropertiesSet();
         NewTopic[] topics = new NewTopic[GATEWAY_TOPICS.length];
         for (int i = 0; i < topics.length; i++) {

@@ -20,6 +20,8 @@ public final class GatewayInstance {
         settings.put("spring.jmx.enabled", "false");
         settings.put("camel.main.jmx-enabled", "false");
         settings.put("camel.main.shutdown-timeout", "1");
+        // Extra instances are about ingest; joining the analytics group would only move its tasks around.
+        settings.put("gateway.analytics.enabled", "false");
         settings.putAll(overrides);
         return new SpringApplicationBuilder(IotGatewayApplication.class)
                 .profiles("test")

@@ -1,0 +1,145 @@
+package io.iotgateway.analytics;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.iotgateway.config.GatewayProperties;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
+import java.time.Duration;
+import java.util.Properties;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.common.Metric;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse;
+import org.apache.kafka.streams.state.BuiltInDslStoreSuppliers;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
+import org.springframework.context.SmartLifecycle;
+import org.springframework.stereotype.Component;
+
+/**
+ * Runs the analytics topology for as long as the application runs: started with the context, closed (committing its
+ * transaction) when it stops. Exactly-once processing makes a restart neither emit a window twice nor lose one: state
+ * and output offsets are committed in one Kafka transaction, and the in-memory stores are restored from their
+ * changelog topics.
+ */
+@Component
+@ConditionalOnProperty(name = "gateway.analytics.enabled", havingValue = "true", matchIfMissing = true)
+class AnalyticsStreams implements SmartLifecycle {
+
+    private static final Logger LOG = LoggerFactory.getLogger(AnalyticsStreams.class);
+    // A close that cannot commit in time (broker gone) is safe to cut short: exactly-once redoes the open work.
+    private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(10);
+
+    private final AnalyticsProperties properties;
+    private final String telemetryTopic;
+    private final String instanceId;
+    private final ObjectMapper json;
+    private final MeterRegistry meters;
+    private final Counter skipped;
+    private volatile KafkaStreams streams;
+    private volatile KafkaStreamsMetrics streamsMetrics;
+
+    AnalyticsStreams(
+            AnalyticsProperties properties, GatewayProperties gateway, ObjectMapper json, MeterRegistry meters) {
+        this.properties = properties;
+        this.telemetryTopic = gateway.topics().telemetry();
+        this.instanceId = gateway.mqtt().clientId() + "-analytics";
+        this.json = json;
+        this.meters = meters;
+        this.skipped = Counter.builder("gateway.analytics.records.skipped")
+                .description("Telemetry records left out of the analytics: no valid event time, or not a canonical"
+                        + " record (counted per read, so again after a restart re-reads them)")
+                .register(meters);
+    }
+
+    @Override
+    public synchronized void start() {
+        if (streams != null) {
+            return;
+        }
+        Topology topology = AnalyticsTopology.build(properties, telemetryTopic, json, skipped);
+        KafkaStreams created = new KafkaStreams(topology, config());
+        created.setUncaughtExceptionHandler(e -> {
+            // A failure the stream thread cannot handle (e.g. a broker error beyond retries): the uncommitted work
+            // is aborted and redone by a fresh thread, so nothing is lost or emitted twice.
+            LOG.error("Stream analytics thread failed; replacing it. Cause: {}", e.toString(), e);
+            return StreamThreadExceptionResponse.REPLACE_THREAD;
+        });
+        created.setStateListener((now, before) -> LOG.info("Stream analytics: {} -> {}", before, now));
+        streamsMetrics = new KafkaStreamsMetrics(created);
+        streamsMetrics.bindTo(meters);
+        created.start();
+        streams = created;
+    }
+
+    @Override
+    public synchronized void stop() {
+        KafkaStreams running = streams;
+        if (running == null) {
+            return;
+        }
+        streams = null;
+        if (!running.close(CLOSE_TIMEOUT)) {
+            LOG.warn(
+                    "Stream analytics did not close within {}; uncommitted work is redone on the next start",
+                    CLOSE_TIMEOUT);
+        }
+        streamsMetrics.close();
+    }
+
+    @Override
+    public boolean isRunning() {
+        return streams != null;
+    }
+
+    /** The state Kafka Streams reports, or null when stopped. */
+    KafkaStreams.State state() {
+        KafkaStreams running = streams;
+        return running == null ? null : running.state();
+    }
+
+    /**
+     * Records Kafka Streams dropped, all tasks together: late beyond the allowed lateness (window already closed),
+     * or without an event time.
+     */
+    double droppedRecords() {
+        KafkaStreams running = streams;
+        if (running == null) {
+            return 0;
+        }
+        return running.metrics().entrySet().stream()
+                .filter(e -> e.getKey().name().equals("dropped-records-total")
+                        && e.getKey().group().equals("stream-task-metrics"))
+                .map(e -> e.getValue())
+                .mapToDouble(AnalyticsStreams::value)
+                .sum();
+    }
+
+    private static double value(Metric metric) {
+        return metric.metricValue() instanceof Number n ? n.doubleValue() : 0;
+    }
+
+    private Properties config() {
+        Properties config = new Properties();
+        config.put(StreamsConfig.APPLICATION_ID_CONFIG, properties.applicationId());
+        config.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, properties.bootstrapServers());
+        config.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
+        config.put(
+                StreamsConfig.COMMIT_INTERVAL_MS_CONFIG,
+                properties.commitInterval().toMillis());
+        // In-memory stores restored from changelogs: no RocksDB (whose native library the classpath shares with
+        // the test broker), and nothing on local disk to lose or to lock between replicas.
+        config.put(
+                StreamsConfig.DSL_STORE_SUPPLIERS_CLASS_CONFIG,
+                BuiltInDslStoreSuppliers.InMemoryDslStoreSuppliers.class);
+        config.put(StreamsConfig.consumerPrefix(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG), "earliest");
+        // Static membership, from the id that is already stable per instance (the MQTT client id): a restarted
+        // instance takes its partitions back at once instead of waiting for the group to time its old member out.
+        config.put(StreamsConfig.consumerPrefix(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG), instanceId);
+        return config;
+    }
+}
