@@ -13,6 +13,7 @@ import io.iotgateway.errors.MessageRejectedException;
 import io.iotgateway.errors.RejectReason;
 import io.iotgateway.errors.RejectedRecords;
 import io.iotgateway.persistence.MongoIndexes;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
@@ -43,13 +44,16 @@ class AnalyticsWriter {
     private final ProducerTemplate producer;
     private final String database;
     private final AnalyticsProperties properties;
+    private final PlaceGauges placeGauges;
     private volatile boolean indexesEnsured;
 
     AnalyticsWriter(
             MongoClient mongo,
             ProducerTemplate producer,
             MongoProperties mongoProperties,
-            AnalyticsProperties properties) {
+            AnalyticsProperties properties,
+            MeterRegistry meters) {
+        this.placeGauges = new PlaceGauges(meters);
         this.mongo = mongo;
         this.producer = producer;
         this.database = mongoProperties.getMongoClientDatabase();
@@ -70,6 +74,9 @@ class AnalyticsWriter {
             stored.put("windowStart", date(document, "windowStart"));
             stored.put("windowEnd", date(document, "windowEnd"));
             stored.put("count", wholeNumber(document, "count"));
+            if (WindowAggregate.PLACE.equals(document.get("kind")) && document.get("placeId") instanceof String place) {
+                placeGauges.record(place, document.getString("sensorType"), stored);
+            }
             return new ReplaceOneModel<>(new Document("_id", id), stored, UPSERT);
         });
     }

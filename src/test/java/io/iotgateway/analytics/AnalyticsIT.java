@@ -173,6 +173,23 @@ class AnalyticsIT extends GatewayIntegrationTest {
         assertThat(humidity.getString("placeId")).isEqualTo(place);
         assertThat(humidity.getDouble("avg")).isEqualTo(45);
         assertThat(humidity.getLong("count")).isEqualTo(2);
+
+        // and for Grafana, as gauges of the latest closed window per place
+        await().atMost(Duration.ofSeconds(30))
+                .until(() -> meters.find("gateway.aggregate.place.avg")
+                                .tags("place", place, "sensor_type", "humidity")
+                                .gauge()
+                        != null);
+        assertThat(meters.get("gateway.aggregate.place.avg")
+                        .tags("place", place, "sensor_type", "humidity")
+                        .gauge()
+                        .value())
+                .isEqualTo(45);
+        assertThat(meters.get("gateway.aggregate.place.samples")
+                        .tags("place", place, "sensor_type", "temperature")
+                        .gauge()
+                        .value())
+                .isEqualTo(2);
     }
 
     @Test

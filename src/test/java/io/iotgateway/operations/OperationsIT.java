@@ -26,8 +26,14 @@ class OperationsIT extends GatewayIntegrationTest {
 
     private static final ObjectMapper JSON = new ObjectMapper();
     /** Named in the README's metrics table, registered by the commands, live and routes capabilities. */
-    private static final List<String> METRICS_OF_OTHER_CAPABILITIES =
-            List.of("gateway_commands_total", "gateway_live_clients", "gateway_route_reloads_total");
+    private static final List<String> METRICS_OF_OTHER_CAPABILITIES = List.of(
+            "gateway_commands_total",
+            "gateway_live_clients",
+            "gateway_route_reloads_total",
+            "gateway_aggregate_place_avg",
+            "gateway_aggregate_place_min",
+            "gateway_aggregate_place_max",
+            "gateway_aggregate_place_samples");
 
     static final Path SCRAPE = Path.of("target", "prometheus-scrape.txt");
 

@@ -49,13 +49,20 @@ public final class MqttDevice implements AutoCloseable {
             properties.setUserProperties(userProperties);
             message.setProperties(properties);
         }
+        publish(client, topic, message);
+    }
+
+    /**
+     * Publishes and waits for the PUBACK. Paho may count a just-acknowledged publish as in flight for a moment (and the
+     * broker caps messages in flight): that is back-pressure, so wait for a slot instead of failing.
+     */
+    static void publish(MqttClient client, String topic, MqttMessage message) {
         long deadline = System.nanoTime() + MAX_INFLIGHT_WAIT.toNanos();
         while (true) {
             try {
                 client.publish(topic, message);
                 return;
             } catch (MqttException e) {
-                // Paho may count a just-acknowledged publish as in flight for a moment; that is back-pressure.
                 if (e.getReasonCode() != MqttClientException.REASON_CODE_MAX_INFLIGHT || System.nanoTime() > deadline) {
                     throw new IllegalStateException("cannot publish to " + topic, e);
                 }

@@ -86,11 +86,7 @@ public final class SimulatedActuator implements AutoCloseable {
             properties.setCorrelationData(correlation);
             message.setProperties(properties);
         }
-        try {
-            client.publish(topic, message);
-        } catch (MqttException e) {
-            throw new IllegalStateException("cannot report on " + topic, e);
-        }
+        MqttDevice.publish(client, topic, message);
     }
 
     @Override
