@@ -25,6 +25,7 @@ import org.apache.camel.ProducerTemplate;
 import org.apache.camel.component.kafka.KafkaConstants;
 import org.bson.Document;
 import org.bson.json.JsonParseException;
+import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.autoconfigure.mongo.MongoProperties;
 import org.springframework.stereotype.Component;
 
@@ -44,7 +45,7 @@ class AnalyticsWriter {
     private final ProducerTemplate producer;
     private final String database;
     private final AnalyticsProperties properties;
-    private final PlaceGauges placeGauges;
+    private final WindowGauges gauges;
     private volatile boolean indexesEnsured;
 
     AnalyticsWriter(
@@ -52,8 +53,9 @@ class AnalyticsWriter {
             ProducerTemplate producer,
             MongoProperties mongoProperties,
             AnalyticsProperties properties,
-            MeterRegistry meters) {
-        this.placeGauges = new PlaceGauges(meters);
+            MeterRegistry meters,
+            @Value("${gateway.metrics.device-label:false}") boolean perDeviceMetrics) {
+        this.gauges = new WindowGauges(meters, perDeviceMetrics);
         this.mongo = mongo;
         this.producer = producer;
         this.database = mongoProperties.getMongoClientDatabase();
@@ -74,9 +76,7 @@ class AnalyticsWriter {
             stored.put("windowStart", date(document, "windowStart"));
             stored.put("windowEnd", date(document, "windowEnd"));
             stored.put("count", wholeNumber(document, "count"));
-            if (WindowAggregate.PLACE.equals(document.get("kind")) && document.get("placeId") instanceof String place) {
-                placeGauges.record(place, document.getString("sensorType"), stored);
-            }
+            gauges.record(stored);
             return new ReplaceOneModel<>(new Document("_id", id), stored, UPSERT);
         });
     }

@@ -25,7 +25,7 @@ import org.springframework.boot.test.web.server.LocalServerPort;
 class OperationsIT extends GatewayIntegrationTest {
 
     private static final ObjectMapper JSON = new ObjectMapper();
-    /** Named in the README's metrics table, registered by the commands, live and routes capabilities. */
+    /** Registered only once their capability has seen traffic (commands, live clients, reloads, closed windows). */
     private static final List<String> METRICS_OF_OTHER_CAPABILITIES = List.of(
             "gateway_commands_total",
             "gateway_live_clients",
@@ -33,7 +33,9 @@ class OperationsIT extends GatewayIntegrationTest {
             "gateway_aggregate_place_avg",
             "gateway_aggregate_place_min",
             "gateway_aggregate_place_max",
-            "gateway_aggregate_place_samples");
+            "gateway_aggregate_place_samples",
+            "gateway_aggregate_sensor_avg",
+            "gateway_aggregate_sensor_samples");
 
     static final Path SCRAPE = Path.of("target", "prometheus-scrape.txt");
 
