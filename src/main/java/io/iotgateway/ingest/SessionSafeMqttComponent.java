@@ -1,7 +1,9 @@
 package io.iotgateway.ingest;
 
+import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.locks.LockSupport;
 import org.apache.camel.Consumer;
 import org.apache.camel.Endpoint;
 import org.apache.camel.Processor;
@@ -10,6 +12,7 @@ import org.apache.camel.component.paho.mqtt5.PahoMqtt5Component;
 import org.apache.camel.component.paho.mqtt5.PahoMqtt5Configuration;
 import org.apache.camel.component.paho.mqtt5.PahoMqtt5Consumer;
 import org.apache.camel.component.paho.mqtt5.PahoMqtt5Endpoint;
+import org.apache.camel.spi.InflightRepository;
 import org.apache.camel.spi.RouteController;
 import org.eclipse.paho.mqttv5.client.IMqttToken;
 import org.eclipse.paho.mqttv5.client.MqttCallback;
@@ -87,7 +90,11 @@ class SessionSafeMqttComponent extends PahoMqtt5Component {
     /** Hands the stock consumer a client that is not connected yet; it connects when the callback is set. */
     static final class SessionSafeConsumer extends PahoMqtt5Consumer {
 
+        /** How long a stop waits for the messages in flight to be acknowledged before it disconnects anyway. */
+        private static final Duration DRAIN_TIMEOUT = Duration.ofSeconds(10);
+
         private ExecutorService resubscriber;
+        private volatile boolean stopping;
 
         SessionSafeConsumer(SessionSafeEndpoint endpoint, Processor processor) {
             super(endpoint, processor);
@@ -95,6 +102,7 @@ class SessionSafeMqttComponent extends PahoMqtt5Component {
 
         @Override
         protected void doStart() throws Exception {
+            stopping = false;
             resubscriber = getEndpoint()
                     .getCamelContext()
                     .getExecutorServiceManager()
@@ -108,6 +116,7 @@ class SessionSafeMqttComponent extends PahoMqtt5Component {
         @Override
         protected void doStop() throws Exception {
             MqttClient client = getClient();
+            drain(client);
             // A client handed in from outside is not disconnected by the stock consumer: that is ours to do.
             super.doStop();
             if (resubscriber != null) {
@@ -122,6 +131,31 @@ class SessionSafeMqttComponent extends PahoMqtt5Component {
                 } finally {
                     client.close();
                 }
+            }
+        }
+
+        /**
+         * Stops taking messages and waits (bounded) until the ones in flight are acknowledged, which needs the
+         * connection. Disconnecting first would leave them un-acknowledged though Kafka has them: the broker would
+         * deliver them again (a duplicate). Not unsubscribing: the persistent session keeps collecting messages for
+         * the next start.
+         */
+        private void drain(MqttClient client) {
+            stopping = true;
+            if (client == null || !client.isConnected()) {
+                return;
+            }
+            InflightRepository inflight = getEndpoint().getCamelContext().getInflightRepository();
+            long deadline = System.nanoTime() + DRAIN_TIMEOUT.toNanos();
+            while (inflight.size(getRouteId()) > 0 && System.nanoTime() < deadline) {
+                LockSupport.parkNanos(Duration.ofMillis(5).toNanos());
+            }
+            if (inflight.size(getRouteId()) > 0) {
+                LOG.warn(
+                        "Route {} stops with {} message(s) still in flight: they stay un-acknowledged and the broker"
+                                + " delivers them again",
+                        getRouteId(),
+                        inflight.size(getRouteId()));
             }
         }
 
@@ -187,6 +221,10 @@ class SessionSafeMqttComponent extends PahoMqtt5Component {
 
         @Override
         public void messageArrived(String topic, MqttMessage message) throws Exception {
+            if (consumer.stopping) {
+                // Not processed, not acknowledged: it stays in the session and comes back with the next connection.
+                return;
+            }
             delegate.messageArrived(topic, message);
         }
 
