@@ -1,6 +1,6 @@
 package io.iotgateway.analytics;
 
-import io.iotgateway.errors.GatewayExchange;
+import io.iotgateway.persistence.KafkaToMongo;
 import org.apache.camel.Processor;
 import org.apache.camel.builder.RouteBuilder;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
@@ -47,22 +47,14 @@ class AnalyticsRoutes extends RouteBuilder {
     }
 
     private void store(String routeId, String topic, String collection, Processor toWrites) {
-        from("kafka:" + topic
-                        + "?groupId={{gateway.analytics.group-id}}"
-                        + "&isolationLevel=read_committed"
-                        + "&batching=true"
-                        + "&maxPollRecords={{gateway.analytics.batch-size}}"
-                        + "&batchingIntervalMs=100"
-                        + "&autoCommitEnable=false"
-                        + "&allowManualCommit=true"
-                        + "&breakOnFirstError=true"
-                        + "&autoOffsetReset=earliest")
-                .routeId(routeId)
-                .routeConfigurationId(GatewayExchange.ERROR_POLICY)
-                .process(toWrites)
-                .filter(simple("${body.size} > 0"))
-                .to("mongodb:mongo?database=" + database + "&collection=" + collection + "&operation=bulkWrite")
-                .end()
-                .process(writer::commitOffsets);
+        KafkaToMongo.route(
+                this,
+                routeId,
+                topic,
+                "{{gateway.analytics.group-id}}",
+                "{{gateway.analytics.batch-size}}",
+                database,
+                collection,
+                toWrites);
     }
 }

@@ -8,21 +8,17 @@ import com.mongodb.client.model.ReplaceOptions;
 import com.mongodb.client.model.UpdateOneModel;
 import com.mongodb.client.model.UpdateOptions;
 import com.mongodb.client.model.WriteModel;
-import io.iotgateway.errors.KafkaBatchOffsets;
 import io.iotgateway.errors.MessageRejectedException;
 import io.iotgateway.errors.RejectReason;
-import io.iotgateway.errors.RejectedRecords;
+import io.iotgateway.persistence.KafkaToMongo;
 import io.iotgateway.persistence.MongoIndexes;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
-import java.util.ArrayList;
 import java.util.Date;
-import java.util.List;
 import org.apache.camel.Exchange;
 import org.apache.camel.ProducerTemplate;
-import org.apache.camel.component.kafka.KafkaConstants;
 import org.bson.Document;
 import org.bson.json.JsonParseException;
 import org.springframework.beans.factory.annotation.Value;
@@ -39,7 +35,6 @@ class AnalyticsWriter {
 
     private static final ReplaceOptions UPSERT = new ReplaceOptions().upsert(true);
     private static final UpdateOptions INSERT_IF_ABSENT = new UpdateOptions().upsert(true);
-    private static final String BATCH = "gateway.kafkaBatch";
 
     private final MongoClient mongo;
     private final ProducerTemplate producer;
@@ -115,34 +110,13 @@ class AnalyticsWriter {
         });
     }
 
-    void commitOffsets(Exchange exchange) {
-        KafkaBatchOffsets.commit(exchange.getProperty(BATCH, List.class));
-    }
-
     private interface ToWrite {
         WriteModel<Document> apply(Document document);
     }
 
     private void toWrites(Exchange exchange, ToWrite toWrite) {
         ensureIndexes();
-        List<?> batch = exchange.getMessage().getBody(List.class);
-        exchange.setProperty(BATCH, batch);
-        List<WriteModel<Document>> writes = new ArrayList<>(batch.size());
-        for (Object item : batch) {
-            Exchange record = (Exchange) item;
-            byte[] body = record.getMessage().getBody(byte[].class);
-            try {
-                writes.add(toWrite.apply(parse(body)));
-            } catch (MessageRejectedException e) {
-                RejectedRecords.deadLetter(
-                        producer,
-                        record.getMessage().getHeader(KafkaConstants.TOPIC, String.class),
-                        record.getMessage().getHeader(KafkaConstants.KEY, String.class),
-                        body,
-                        e);
-            }
-        }
-        exchange.getMessage().setBody(writes);
+        KafkaToMongo.toWrites(exchange, producer, body -> toWrite.apply(parse(body)));
     }
 
     /** Indexes for the per-device, per-place and session queries; created once, retried with the batch. */

@@ -1,7 +1,6 @@
 package io.iotgateway.persistence;
 
 import io.iotgateway.config.GatewayProperties;
-import io.iotgateway.errors.GatewayExchange;
 import org.apache.camel.builder.RouteBuilder;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.autoconfigure.mongo.MongoProperties;
@@ -30,21 +29,14 @@ class PersistenceRoutes extends RouteBuilder {
 
     @Override
     public void configure() {
-        from("kafka:{{gateway.topics.telemetry}}"
-                        + "?groupId={{gateway.persistence.group-id}}"
-                        + "&batching=true"
-                        + "&maxPollRecords={{gateway.persistence.batch-size}}"
-                        + "&batchingIntervalMs=100"
-                        + "&autoCommitEnable=false"
-                        + "&allowManualCommit=true"
-                        + "&breakOnFirstError=true"
-                        + "&autoOffsetReset=earliest")
-                .routeId("persistence-store-telemetry")
-                .routeConfigurationId(GatewayExchange.ERROR_POLICY)
-                .process(writer::toWrites)
-                .filter(simple("${body.size} > 0"))
-                .to("mongodb:mongo?database=" + database + "&collection=" + collection + "&operation=bulkWrite")
-                .end()
-                .process(writer::commitOffsets);
+        KafkaToMongo.route(
+                this,
+                "persistence-store-telemetry",
+                "{{gateway.topics.telemetry}}",
+                "{{gateway.persistence.group-id}}",
+                "{{gateway.persistence.batch-size}}",
+                database,
+                collection,
+                writer::toWrites);
     }
 }

@@ -6,21 +6,17 @@ import com.mongodb.client.model.ReplaceOneModel;
 import com.mongodb.client.model.ReplaceOptions;
 import com.mongodb.client.model.WriteModel;
 import io.iotgateway.config.GatewayProperties;
-import io.iotgateway.errors.KafkaBatchOffsets;
 import io.iotgateway.errors.MessageRejectedException;
 import io.iotgateway.errors.RejectReason;
-import io.iotgateway.errors.RejectedRecords;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
-import java.util.ArrayList;
 import java.util.Date;
 import java.util.List;
 import org.apache.camel.Exchange;
 import org.apache.camel.ProducerTemplate;
-import org.apache.camel.component.kafka.KafkaConstants;
 import org.bson.Document;
 import org.bson.json.JsonParseException;
 import org.springframework.boot.autoconfigure.mongo.MongoProperties;
@@ -34,13 +30,11 @@ import org.springframework.stereotype.Component;
 class SensorDataWriter {
 
     private static final ReplaceOptions UPSERT = new ReplaceOptions().upsert(true);
-    private static final String BATCH = "gateway.kafkaBatch";
 
     private final MongoClient mongo;
     private final ProducerTemplate producer;
     private final String database;
     private final String collection;
-    private final String sourceTopic;
     private final DistributionSummary batchSizes;
     private volatile boolean indexesEnsured;
 
@@ -54,7 +48,6 @@ class SensorDataWriter {
         this.producer = producer;
         this.database = mongoProperties.getMongoClientDatabase();
         this.collection = properties.persistence().collection();
-        this.sourceTopic = properties.topics().telemetry();
         this.batchSizes = DistributionSummary.builder("gateway.mongodb.batch.size")
                 .description("Records per MongoDB bulk write")
                 .register(meters);
@@ -62,25 +55,11 @@ class SensorDataWriter {
 
     void toWrites(Exchange exchange) {
         ensureIndexes();
-        List<?> batch = exchange.getMessage().getBody(List.class);
-        exchange.setProperty(BATCH, batch);
-        List<WriteModel<Document>> writes = new ArrayList<>(batch.size());
-        for (Object item : batch) {
-            Exchange record = (Exchange) item;
-            byte[] body = record.getMessage().getBody(byte[].class);
-            try {
-                Document document = toDocument(body);
-                writes.add(new ReplaceOneModel<>(new Document("_id", document.get("_id")), document, UPSERT));
-            } catch (MessageRejectedException e) {
-                deadLetter(record, body, e);
-            }
-        }
+        List<WriteModel<Document>> writes = KafkaToMongo.toWrites(exchange, producer, body -> {
+            Document document = toDocument(body);
+            return new ReplaceOneModel<>(new Document("_id", document.get("_id")), document, UPSERT);
+        });
         batchSizes.record(writes.size());
-        exchange.getMessage().setBody(writes);
-    }
-
-    void commitOffsets(Exchange exchange) {
-        KafkaBatchOffsets.commit(exchange.getProperty(BATCH, List.class));
     }
 
     /** The index queries by device, sensor and time rely on; created once, retried with the batch if Mongo is down. */
@@ -134,10 +113,5 @@ class SensorDataWriter {
             }
         }
         throw new MessageRejectedException(RejectReason.INVALID_RECORD, field + " is missing");
-    }
-
-    private void deadLetter(Exchange record, byte[] body, MessageRejectedException reason) {
-        RejectedRecords.deadLetter(
-                producer, sourceTopic, record.getMessage().getHeader(KafkaConstants.KEY, String.class), body, reason);
     }
 }
