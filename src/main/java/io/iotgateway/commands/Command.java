@@ -46,6 +46,24 @@ public record Command(
         Map<String, Object> state,
         String reason) {
 
+    Command withPublishedAt(Instant at) {
+        return new Command(
+                commandId,
+                deviceId,
+                component,
+                command,
+                value,
+                status,
+                source,
+                timestamp,
+                at,
+                deadline,
+                reportedAt,
+                roundTripMs,
+                state,
+                reason);
+    }
+
     static Command accepted(CommandRequest request, String source, Instant now, Instant deadline) {
         return new Command(
                 request.commandId(),

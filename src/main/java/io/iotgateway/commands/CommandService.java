@@ -82,9 +82,10 @@ public class CommandService {
 
     /** A command written to a Kafka command topic, as WebSocket clients address them too. */
     public Command submitToTopic(String topic, byte[] body, String source) {
+        Optional<CommandTopics.Target> target = target(topic);
         return submit(
-                target(topic).map(CommandTopics.Target::deviceId).orElse(null),
-                target(topic).map(CommandTopics.Target::component).orElse(null),
+                target.map(CommandTopics.Target::deviceId).orElse(null),
+                target.map(CommandTopics.Target::component).orElse(null),
                 body,
                 source);
     }
@@ -162,7 +163,7 @@ public class CommandService {
         Instant publishedAt = clock.instant();
         store.markPublished(command.commandId(), publishedAt);
         count("accepted");
-        return store.find(command.commandId()).orElse(command);
+        return command.withPublishedAt(publishedAt);
     }
 
     private static boolean isInFlightLimit(Throwable failure) {
