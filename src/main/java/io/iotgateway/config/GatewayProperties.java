@@ -72,5 +72,7 @@ public record GatewayProperties(
             @NotNull @Min(value = -1, message = "must be -1 (retry until it succeeds) or more")
                     Integer transientMaxRedeliveries,
             @NotNull Duration redeliveryDelay,
-            @NotNull Duration maxRedeliveryDelay) {}
+            @NotNull Duration maxRedeliveryDelay,
+            @NotBlank String replayCollection,
+            @NotNull @Min(value = 1, message = "must be at least 1") Integer replayMaxRecords) {}
 }

@@ -1,6 +1,7 @@
 package io.iotgateway.errors;
 
 import io.iotgateway.config.GatewayProperties;
+import io.iotgateway.telemetry.DeviceMessageKey;
 import io.iotgateway.telemetry.KafkaHeaders;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -28,6 +29,8 @@ class DeadLetterRecords {
     static final String HEADER_REASON = "x-error-reason";
     static final String HEADER_DETAIL = "x-error-detail";
     static final String HEADER_TRUNCATED = "x-original-size";
+    /** Set on the records that hold a device's message exactly as MQTT delivered it: those can be replayed. */
+    static final String HEADER_REPLAYABLE = "x-replayable";
 
     private static final String REASON_PROPERTY = "gateway.deadLetterReason";
     private static final String BATCH_PROPERTY = "gateway.deadLetterBatch";
@@ -65,6 +68,8 @@ class DeadLetterRecords {
                         message.getHeader(KafkaConstants.KEY, String.class),
                         message.getHeader(KafkaConstants.TOPIC, String.class),
                         null,
+                        null,
+                        false,
                         reason,
                         detail));
             }
@@ -79,6 +84,8 @@ class DeadLetterRecords {
                     exchange.getProperty(GatewayExchange.DEVICE_ID, String.class),
                     sourceTopic,
                     exchange.getProperty(GatewayExchange.FAMILY, String.class),
+                    DeviceMessageKey.of(exchange.getMessage()),
+                    isDeviceMessage(exchange),
                     reason,
                     detail));
         }
@@ -106,6 +113,8 @@ class DeadLetterRecords {
             String key,
             String sourceTopic,
             String family,
+            String messageKey,
+            boolean replayable,
             RejectReason reason,
             String detail) {
         byte[] body = payload == null ? new byte[0] : payload;
@@ -127,7 +136,25 @@ class DeadLetterRecords {
         if (family != null) {
             message.setHeader(KafkaHeaders.FAMILY, family);
         }
+        if (messageKey != null) {
+            message.setHeader(DeviceMessageKey.DEAD_LETTER_HEADER, messageKey);
+        }
+        // a truncated body is not the message any more
+        if (replayable && message.getHeader(HEADER_TRUNCATED) == null) {
+            message.setHeader(HEADER_REPLAYABLE, "true");
+        }
         return message;
+    }
+
+    /**
+     * Whether the failed exchange still holds the device's message as an ingest route received it from MQTT. A YAML
+     * hook works on a derived message (no MQTT headers); a report or command route is not telemetry.
+     */
+    private static boolean isDeviceMessage(Exchange exchange) {
+        String route = exchange.getFromRouteId();
+        return route != null
+                && route.startsWith(GatewayExchange.INGEST_ROUTE_PREFIX)
+                && exchange.getMessage().getHeader(PahoMqtt5Constants.MQTT_TOPIC) != null;
     }
 
     /** The reason as an operator reads it: the exception's own words, never a stack trace. */

@@ -14,5 +14,11 @@ public final class GatewayExchange {
     /** Where the error policy sends what cannot be delivered. */
     public static final String DEAD_LETTER_ENDPOINT = "direct:errors-dead-letter";
 
+    /** Route ids of the MQTT ingest routes, one per device family. */
+    public static final String INGEST_ROUTE_PREFIX = "ingest-mqtt-";
+
+    /** Where a replayed dead letter re-enters the ingest pipeline (an MQTT topic header and the original bytes). */
+    public static final String REPLAY_ENDPOINT = "direct:ingest-replay";
+
     private GatewayExchange() {}
 }

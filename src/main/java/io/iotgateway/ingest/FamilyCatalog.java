@@ -165,6 +165,17 @@ class FamilyCatalog {
         return family.pattern().match(topic).map(variables -> new Match(family, variables));
     }
 
+    /** The first family (in start-up order) that owns {@code topic}, with the variables it binds. */
+    Optional<Match> resolve(String topic) {
+        for (Family family : all()) {
+            Optional<Match> match = resolve(family.name(), topic);
+            if (match.isPresent()) {
+                return match;
+            }
+        }
+        return Optional.empty();
+    }
+
     List<String> patterns() {
         return all().stream().map(f -> f.pattern().toString()).toList();
     }

@@ -4,6 +4,7 @@ import io.iotgateway.config.GatewayProperties;
 import io.iotgateway.errors.GatewayExchange;
 import io.iotgateway.routing.TelemetryRouter;
 import org.apache.camel.builder.RouteBuilder;
+import org.apache.camel.model.RouteDefinition;
 import org.springframework.stereotype.Component;
 
 /**
@@ -15,7 +16,7 @@ import org.springframework.stereotype.Component;
 @Component
 class IngestRoutes extends RouteBuilder {
 
-    static final String ROUTE_PREFIX = "ingest-mqtt-";
+    static final String ROUTE_PREFIX = GatewayExchange.INGEST_ROUTE_PREFIX;
 
     private final FamilyCatalog families;
     private final TelemetryIngestor ingestor;
@@ -33,6 +34,13 @@ class IngestRoutes extends RouteBuilder {
     @Override
     public void configure() {
         families.all().forEach(family -> define(this, family.name(), family.filter()));
+
+        // Dead letters an operator replays (errors/DeadLetterReplay) take the same path as a device's message. No
+        // error policy: a message rejected again is reported to the operator, and its dead letter stays where it is.
+        RouteDefinition replay = from(GatewayExchange.REPLAY_ENDPOINT)
+                .routeId("ingest-replay-dead-letter")
+                .errorHandler(noErrorHandler());
+        pipeline(this, replay, null);
     }
 
     /** The ingest route of one family, for adding it at run time. */
@@ -50,10 +58,15 @@ class IngestRoutes extends RouteBuilder {
     }
 
     private void define(RouteBuilder builder, String name, String filter) {
-        builder.from(MqttSubscriptions.endpoint(filter, name, mqtt))
+        RouteDefinition subscription = builder.from(MqttSubscriptions.endpoint(filter, name, mqtt))
                 .routeId(routeId(name))
-                .routeConfigurationId(GatewayExchange.ERROR_POLICY)
-                .process(exchange -> ingestor.process(exchange, name))
+                .routeConfigurationId(GatewayExchange.ERROR_POLICY);
+        pipeline(builder, subscription, name);
+    }
+
+    /** Validate, map, publish and run the YAML hooks: what every message of {@code family} goes through. */
+    private void pipeline(RouteBuilder builder, RouteDefinition route, String family) {
+        route.process(exchange -> ingestor.process(exchange, family))
                 .to("kafka:{{gateway.topics.telemetry}}")
                 // The YAML hook routes, synchronously: the message is acknowledged after their writes too. One hook
                 // per loop iteration, each on a fresh copy, so a retry (e.g. a hook caught mid-reload) repeats only

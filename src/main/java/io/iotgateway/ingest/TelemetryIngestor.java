@@ -9,6 +9,7 @@ import io.iotgateway.errors.GatewayExchange;
 import io.iotgateway.errors.MessageRejectedException;
 import io.iotgateway.errors.RejectReason;
 import io.iotgateway.routing.TelemetryRouter;
+import io.iotgateway.telemetry.DeviceMessageKey;
 import io.iotgateway.telemetry.TelemetryRecord;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
@@ -20,8 +21,6 @@ import java.util.stream.Collectors;
 import org.apache.camel.Exchange;
 import org.apache.camel.Message;
 import org.apache.camel.component.paho.mqtt5.PahoMqtt5Constants;
-import org.eclipse.paho.mqttv5.common.packet.MqttProperties;
-import org.eclipse.paho.mqttv5.common.packet.UserProperty;
 import org.springframework.stereotype.Component;
 
 /**
@@ -30,9 +29,6 @@ import org.springframework.stereotype.Component;
  */
 @Component
 class TelemetryIngestor {
-
-    /** MQTT 5 user property a device may set to identify a message across redeliveries. */
-    static final String MESSAGE_ID_PROPERTY = "message-id";
 
     private static final int MAX_SCHEMA_ERRORS = 5;
     /** Well under MongoDB's document nesting limit (100), which would otherwise fail a whole write batch. */
@@ -60,7 +56,10 @@ class TelemetryIngestor {
         this.maxPayloadBytes = properties.ingest().maxPayloadBytes();
     }
 
-    /** Validates and maps a message of family {@code familyName}'s subscription; the body becomes the Kafka batch. */
+    /**
+     * Validates and maps a message of family {@code familyName}'s subscription (null: whichever family owns the topic,
+     * for a replayed dead letter); the body becomes the Kafka batch.
+     */
     void process(Exchange exchange, String familyName) {
         Instant receivedAt = clock.instant();
         Message in = exchange.getMessage();
@@ -72,7 +71,7 @@ class TelemetryIngestor {
         if (payload == null) {
             payload = new byte[0];
         }
-        FamilyCatalog.Match match = families.resolve(familyName, topic)
+        FamilyCatalog.Match match = (familyName == null ? families.resolve(topic) : families.resolve(familyName, topic))
                 .orElseThrow(() -> new MessageRejectedException(
                         RejectReason.UNKNOWN_FAMILY,
                         "topic '" + topic + "' matches no device family; expected one of " + families.patterns()));
@@ -97,7 +96,7 @@ class TelemetryIngestor {
         }
 
         List<TelemetryRecord> records =
-                TelemetryMapper.map(match, topic, document, payload, messageKey(in), receivedAt);
+                TelemetryMapper.map(match, topic, document, payload, DeviceMessageKey.of(in), receivedAt);
         exchange.setProperty(GatewayExchange.DEVICE_ID, records.get(0).deviceId());
         exchange.setProperty(TelemetryRouter.RECORDS, records);
         exchange.setProperty(TelemetryRouter.RAW_PAYLOAD, payload);
@@ -149,18 +148,5 @@ class TelemetryIngestor {
                 .collect(Collectors.joining("; "));
         int more = violations.size() - MAX_SCHEMA_ERRORS;
         return more > 0 ? listed + "; and " + more + " more" : listed;
-    }
-
-    private static String messageKey(Message in) {
-        MqttProperties properties = in.getHeader(PahoMqtt5Constants.CAMEL_PAHO_MSG_PROPERTIES, MqttProperties.class);
-        if (properties == null || properties.getUserProperties() == null) {
-            return null;
-        }
-        for (UserProperty property : properties.getUserProperties()) {
-            if (MESSAGE_ID_PROPERTY.equals(property.getKey())) {
-                return property.getValue();
-            }
-        }
-        return null;
     }
 }

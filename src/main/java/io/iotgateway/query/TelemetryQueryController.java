@@ -10,7 +10,6 @@ import io.iotgateway.config.GatewayProperties;
 import io.iotgateway.web.ApiParameters;
 import io.iotgateway.web.ApiProblems;
 import java.time.Instant;
-import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.Date;
 import java.util.LinkedHashMap;
@@ -97,8 +96,8 @@ class TelemetryQueryController {
         if (sensorType != null) {
             filters.add(Filters.eq("sensorType", ApiParameters.identifier("sensorType", sensorType)));
         }
-        Instant start = instant("from", from);
-        Instant end = instant("to", to);
+        Instant start = ApiParameters.instant("from", from);
+        Instant end = ApiParameters.instant("to", to);
         if (start != null && end != null && start.isAfter(end)) {
             throw ApiProblems.badRequest("invalid-parameter", "from must not be after to");
         }
@@ -126,18 +125,5 @@ class TelemetryQueryController {
             }
         });
         return reading;
-    }
-
-    private static Instant instant(String name, String value) {
-        if (value == null) {
-            return null;
-        }
-        try {
-            return Instant.parse(value);
-        } catch (DateTimeParseException e) {
-            throw ApiProblems.badRequest(
-                    "invalid-parameter",
-                    name + " '" + value + "' must be an ISO-8601 instant such as 2026-01-14T15:30:45Z");
-        }
     }
 }

@@ -1,6 +1,8 @@
 package io.iotgateway.web;
 
 import io.iotgateway.telemetry.Identifiers;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
 
 /** Query and path parameters the API checks the same way everywhere, answering 400 with what was expected. */
 public final class ApiParameters {
@@ -27,5 +29,19 @@ public final class ApiParameters {
             // reported below
         }
         throw ApiProblems.badRequest("invalid-parameter", "limit must be a whole number from 1 to " + maxLimit);
+    }
+
+    /** An optional ISO-8601 instant. */
+    public static Instant instant(String name, String value) {
+        if (value == null) {
+            return null;
+        }
+        try {
+            return Instant.parse(value);
+        } catch (DateTimeParseException e) {
+            throw ApiProblems.badRequest(
+                    "invalid-parameter",
+                    name + " '" + value + "' must be an ISO-8601 instant such as 2026-01-14T15:30:45Z");
+        }
     }
 }

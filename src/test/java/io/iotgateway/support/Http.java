@@ -18,7 +18,7 @@ public final class Http {
     /** Status and body of an API answer, the body parsed as JSON (null when empty or not JSON). */
     public record Json(int status, String contentType, JsonNode body, String text) {
 
-        static Json of(HttpResponse<String> response) {
+        public static Json of(HttpResponse<String> response) {
             JsonNode body;
             try {
                 body = response.body().isEmpty() ? null : JSON.readTree(response.body());
