@@ -3,7 +3,10 @@ package io.iotgateway.routes;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import org.apache.camel.CamelContext;
+import org.apache.camel.Route;
 import org.apache.camel.ServiceStatus;
+import org.apache.camel.impl.engine.AbstractCamelContext;
+import org.apache.camel.support.service.ServiceHelper;
 
 /** Stopping one route for a reload: gracefully, bounded, and without touching any other route. */
 public final class RouteSwaps {
@@ -56,15 +59,28 @@ public final class RouteSwaps {
             if (!camel.removeRoute(routeId)) {
                 throw new InvalidSourceException("route '" + routeId + "' could not be removed");
             }
-            // Camel 4.17 can register a route made from a Kamelet twice under one id; remove what is left of it.
-            for (int attempt = 0; attempt < 3 && camel.getRoute(routeId) != null; attempt++) {
-                camel.getRouteController().stopRoute(routeId);
-                camel.removeRoute(routeId);
-            }
+            dropShadowedKameletRoutes(camel);
         } catch (InvalidSourceException e) {
             throw e;
         } catch (Exception e) {
             throw new InvalidSourceException("route '" + routeId + "' could not be stopped: " + e.getMessage());
+        }
+    }
+
+    /**
+     * Camel 4.17 with the supervising route controller starts a route made from a Kamelet twice when a route using
+     * the Kamelet is added at run time: the Kamelet component starts it again because the supervisor has not yet. The
+     * second copy replaces the first under the same id, and the first stays in the context's route list with its
+     * services (a Kafka producer, say), so removing the id leaves it behind, with no status. Stops and drops such
+     * copies.
+     */
+    static void dropShadowedKameletRoutes(CamelContext camel) {
+        for (Route route : camel.getRoutes()) {
+            if (route.isCreatedByKamelet() && camel.getRouteController().getRouteStatus(route.getRouteId()) == null) {
+                ServiceHelper.stopAndShutdownService(route.getConsumer());
+                ServiceHelper.stopAndShutdownServices(route.getServices());
+                ((AbstractCamelContext) camel).removeRoute(route);
+            }
         }
     }
 }

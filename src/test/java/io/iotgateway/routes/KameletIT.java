@@ -15,6 +15,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import org.apache.camel.Route;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.bson.Document;
 import org.junit.jupiter.api.AfterEach;
@@ -175,6 +176,21 @@ class KameletIT extends GatewayIntegrationTest {
         device.publish("bike/" + id + "/power", RouteReloadIT.power(3));
         assertThat(RouteReloadIT.body(KAFKA.awaitKey("kamelet." + id, id, 3).get(2)))
                 .isEqualTo("k2:" + RouteReloadIT.power(3));
+
+        // Deleting the route file leaves nothing behind: no route made from the Kamelet for it, however often it
+        // was re-applied.
+        RouteSources.delete(routeFile);
+        await().atMost(Duration.ofSeconds(20)).until(() -> camel.getRoute("test-kamelet-tag-" + id) == null);
+        assertThat(kameletRoutesOf(kamelet)).isEmpty();
+    }
+
+    private List<String> kameletRoutesOf(String kamelet) {
+        return camel.getRoutes().stream()
+                .filter(r -> r.isCreatedByKamelet())
+                .filter(r -> kamelet.equals(r.getProperties().get(Route.TEMPLATE_PROPERTY))
+                        || r.getRouteId().startsWith(kamelet))
+                .map(r -> r.getRouteId() + " " + r.getProperties() + " " + r.getUptime())
+                .toList();
     }
 
     private static String tagKamelet(String name, String tag) {
