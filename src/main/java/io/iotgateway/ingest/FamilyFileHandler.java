@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import org.apache.camel.CamelContext;
+import org.apache.camel.Route;
 import org.springframework.stereotype.Component;
 
 /**
@@ -74,6 +75,11 @@ class FamilyFileHandler implements SourceHandler {
             return List.of(routeId);
         }
         if (current.isPresent()) {
+            Route running = camel.getRoute(routeId);
+            if (running != null) {
+                camel.getComponent(SessionSafeMqttComponent.SCHEME, SessionSafeMqttComponent.class)
+                        .replacing(running.getEndpoint());
+            }
             RouteSwaps.stopAndRemove(camel, routeId, drainTimeout);
         }
         catalog.put(next);

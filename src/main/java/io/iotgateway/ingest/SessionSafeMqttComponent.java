@@ -2,6 +2,8 @@ package io.iotgateway.ingest;
 
 import java.time.Duration;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.locks.LockSupport;
 import org.apache.camel.Consumer;
@@ -42,6 +44,22 @@ class SessionSafeMqttComponent extends PahoMqtt5Component {
     static final String SCHEME = "mqtt-ingest";
 
     private static final Logger LOG = LoggerFactory.getLogger(SessionSafeMqttComponent.class);
+
+    /**
+     * Filters a session no longer wants, by client id: a family whose filter changed keeps its client id, and its
+     * persistent session would otherwise keep the old subscription next to the new one for good (overlapping topics
+     * delivered twice, the others rejected as unknown-family).
+     */
+    private final Map<String, Set<String>> staleFilters = new ConcurrentHashMap<>();
+
+    /** The subscription of {@code endpoint} is being replaced: its successor unsubscribes it once it has subscribed. */
+    void replacing(Endpoint endpoint) {
+        if (endpoint instanceof SessionSafeEndpoint old) {
+            staleFilters
+                    .computeIfAbsent(old.getConfiguration().getClientId(), id -> ConcurrentHashMap.newKeySet())
+                    .add(old.getTopic());
+        }
+    }
 
     @Override
     protected Endpoint createEndpoint(String uri, String remaining, Map<String, Object> parameters) throws Exception {
@@ -111,6 +129,38 @@ class SessionSafeMqttComponent extends PahoMqtt5Component {
             client.guard(new ReconnectGuard(this));
             setClient(client);
             super.doStart();
+            unsubscribeStale(client);
+        }
+
+        /**
+         * After the new filter is subscribed, so a message matching both is never without a subscription: at worst it
+         * arrives twice in that instant, never not at all.
+         */
+        private void unsubscribeStale(MqttClient client) {
+            SessionSafeMqttComponent component =
+                    (SessionSafeMqttComponent) getEndpoint().getComponent();
+            Set<String> stale = component.staleFilters.get(client.getClientId());
+            if (stale == null) {
+                return;
+            }
+            for (String filter : Set.copyOf(stale)) {
+                if (filter.equals(getEndpoint().getTopic())) {
+                    stale.remove(filter);
+                    continue;
+                }
+                try {
+                    client.unsubscribe(filter);
+                    stale.remove(filter);
+                    LOG.info("Route {} unsubscribed its previous filter {}", getRouteId(), filter);
+                } catch (MqttException e) {
+                    // kept: the next start tries again
+                    LOG.warn(
+                            "Route {} could not unsubscribe its previous filter {}: {}",
+                            getRouteId(),
+                            filter,
+                            e.getMessage());
+                }
+            }
         }
 
         @Override

@@ -103,6 +103,40 @@ class FamilyReloadIT extends GatewayIntegrationTest {
         assertThat(camel.getRoute("ingest-mqtt-bike")).isSameAs(bikeIngest);
     }
 
+    @Test
+    void aNewFilterReplacesTheOldSubscriptionInTheSession() throws Exception {
+        String id = uniqueId("gf");
+        String name = "greenhouse-" + id.substring(3);
+        family = SOURCES.routes().resolve(name + ".family.yaml");
+        schema = SOURCES.routes().resolve(name + ".schema.json");
+        RouteSources.write(schema, SCHEMA.formatted("moisture"));
+        RouteSources.write(family, family(name, "moisture"));
+        await().atMost(Duration.ofSeconds(15)).until(() -> isStarted("ingest-mqtt-" + name));
+        device.publish(name + "/" + id + "/soil", "{\"moisture\":31.5,\"ts\":1763320419}");
+        KAFKA.awaitKey("device.telemetry", id, 1);
+
+        String moved = family(name, "moisture").replace("/soil", "/leaf");
+        Route before = camel.getRoute("ingest-mqtt-" + name);
+        RouteSources.write(family, moved);
+        awaitVersion(family, RouteReloadIT.hash(moved));
+        await().atMost(Duration.ofSeconds(15))
+                .until(() -> camel.getRoute("ingest-mqtt-" + name) != before && isStarted("ingest-mqtt-" + name));
+
+        // The old filter is gone from the gateway's session: a message on it is not delivered (it would be an
+        // unknown-family reject), while the new filter's message, published after it, arrives.
+        device.publish(name + "/" + id + "/soil", "{\"moisture\":30.0,\"ts\":1763320420}");
+        device.publish(name + "/" + id + "/leaf", "{\"moisture\":29.0,\"ts\":1763320421}");
+        List<ConsumerRecord<String, byte[]>> records = KAFKA.awaitKey("device.telemetry", id, 2);
+        assertThat(json.readTree(records.get(1).value()).get("sourceTopic").asText())
+                .isEqualTo(name + "/" + id + "/leaf");
+        // the reject would be written concurrently with the leaf record: it must stay absent for a while
+        String oldTopic = name + "/" + id + "/soil";
+        await().during(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(10)).until(() -> KAFKA.read(
+                        "device.telemetry.dlq", r -> oldTopic.equals(KafkaProbe.header(r, "x-source-topic")))
+                .isEmpty());
+        assertThat(KAFKA.read("device.telemetry", r -> id.equals(r.key()))).hasSize(2);
+    }
+
     private static final String SCHEMA =
             """
             {"$schema":"https://json-schema.org/draft/2020-12/schema","type":"object",
