@@ -4,6 +4,7 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.iotgateway.config.NoDelaySockets;
 import io.iotgateway.support.GatewayIntegrationTest;
 import io.iotgateway.support.SimulatedActuator;
 import java.io.IOException;
@@ -217,6 +218,7 @@ class CommandBenchmark extends GatewayIntegrationTest {
         MqttClient client = new MqttClient(MQTT_URL, id, new MemoryPersistence());
         MqttConnectionOptions options = new MqttConnectionOptions();
         options.setCleanStart(true);
+        options.setSocketFactory(NoDelaySockets.plain());
         client.connect(options);
         return client;
     }

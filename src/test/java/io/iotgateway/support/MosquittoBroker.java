@@ -34,7 +34,7 @@ public final class MosquittoBroker {
             Files.writeString(
                     config,
                     "listener " + port + " 127.0.0.1\nallow_anonymous true\nmax_queued_messages 1000000\n"
-                            + "max_inflight_messages 0\npersistence false\n");
+                            + "max_inflight_messages 0\npersistence false\nset_tcp_nodelay true\n");
             Process process = new ProcessBuilder(BINARY.toString(), "-c", config.toString())
                     .redirectErrorStream(true)
                     .redirectOutput(Path.of("target", "mosquitto-bench.log").toFile())

@@ -2,6 +2,7 @@ package io.iotgateway.support;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.iotgateway.config.NoDelaySockets;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -53,6 +54,7 @@ public final class SimulatedActuator implements AutoCloseable {
             client.setCallback(new Callback());
             MqttConnectionOptions options = new MqttConnectionOptions();
             options.setCleanStart(true);
+            options.setSocketFactory(NoDelaySockets.plain());
             options.setAutomaticReconnect(true);
             client.connect(options);
             for (String deviceId : deviceIds) {
