@@ -28,6 +28,9 @@ class DeadLetterRecords {
     static final String HEADER_REASON = "x-error-reason";
     static final String HEADER_DETAIL = "x-error-detail";
     static final String HEADER_TRUNCATED = "x-original-size";
+    static final String HEADER_MESSAGE_ID = "x-message-id";
+    /** A device-chosen id is copied only this far, so it cannot make the record too large for Kafka. */
+    private static final int MAX_MESSAGE_ID_CHARS = 256;
 
     private static final String REASON_PROPERTY = "gateway.deadLetterReason";
     private static final String BATCH_PROPERTY = "gateway.deadLetterBatch";
@@ -126,6 +129,14 @@ class DeadLetterRecords {
         message.setHeader(KafkaHeaders.RECEIVED_AT, (receivedAt == null ? clock.instant() : receivedAt).toString());
         if (family != null) {
             message.setHeader(KafkaHeaders.FAMILY, family);
+        }
+        String messageId = exchange.getProperty(GatewayExchange.MESSAGE_ID, String.class);
+        if (messageId != null) {
+            message.setHeader(
+                    HEADER_MESSAGE_ID,
+                    messageId.length() <= MAX_MESSAGE_ID_CHARS
+                            ? messageId
+                            : messageId.substring(0, MAX_MESSAGE_ID_CHARS));
         }
         return message;
     }

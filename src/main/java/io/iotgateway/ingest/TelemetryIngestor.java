@@ -3,12 +3,15 @@ package io.iotgateway.ingest;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.ObjectReader;
 import com.networknt.schema.ValidationMessage;
 import io.iotgateway.config.GatewayProperties;
 import io.iotgateway.errors.GatewayExchange;
 import io.iotgateway.errors.MessageRejectedException;
 import io.iotgateway.errors.RejectReason;
 import io.iotgateway.routing.TelemetryRouter;
+import io.iotgateway.telemetry.Identifiers;
+import io.iotgateway.telemetry.JsonPayloads;
 import io.iotgateway.telemetry.TelemetryRecord;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
@@ -40,10 +43,12 @@ class TelemetryIngestor {
 
     private final FamilyCatalog families;
     private final TelemetryRouter router;
-    private final ObjectMapper json;
+    private final ObjectReader reader;
     private final MeterRegistry meters;
     private final Clock clock;
     private final int maxPayloadBytes;
+    private final DeviceRateLimiter rateLimiter;
+    private final String identityProperty;
 
     TelemetryIngestor(
             FamilyCatalog families,
@@ -51,13 +56,16 @@ class TelemetryIngestor {
             ObjectMapper json,
             MeterRegistry meters,
             Clock clock,
-            GatewayProperties properties) {
+            GatewayProperties properties,
+            DeviceRateLimiter rateLimiter) {
         this.families = families;
         this.router = router;
-        this.json = json;
+        this.reader = JsonPayloads.strictReader(json);
         this.meters = meters;
         this.clock = clock;
         this.maxPayloadBytes = properties.ingest().maxPayloadBytes();
+        this.rateLimiter = rateLimiter;
+        this.identityProperty = properties.ingest().identityProperty();
     }
 
     /** Validates and maps a message of family {@code familyName}'s subscription; the body becomes the Kafka batch. */
@@ -72,14 +80,31 @@ class TelemetryIngestor {
         if (payload == null) {
             payload = new byte[0];
         }
+        List<UserProperty> userProperties = userProperties(in);
+        String messageKey = userProperty(userProperties, MESSAGE_ID_PROPERTY);
+        if (messageKey != null) {
+            exchange.setProperty(GatewayExchange.MESSAGE_ID, messageKey);
+        }
         FamilyCatalog.Match match = families.resolve(familyName, topic)
                 .orElseThrow(() -> new MessageRejectedException(
                         RejectReason.UNKNOWN_FAMILY,
-                        "topic '" + topic + "' matches no device family; expected one of " + families.patterns()));
+                        "topic '" + Identifiers.printable(topic) + "' matches no device family; expected one of "
+                                + families.patterns()));
         String family = match.family().properties().name();
         exchange.setProperty(GatewayExchange.FAMILY, family);
-        exchange.setProperty(GatewayExchange.DEVICE_ID, match.variables().get("deviceId"));
+        String topicDeviceId = match.variables().get("deviceId");
+        exchange.setProperty(GatewayExchange.DEVICE_ID, topicDeviceId);
         meters.counter("gateway.ingest.messages", "family", family).increment();
+        TopicPattern.problem(match.variables()).ifPresent(problem -> {
+            throw new MessageRejectedException(
+                    RejectReason.INVALID_TOPIC,
+                    "topic '" + Identifiers.printable(topic) + "' does not fit "
+                            + match.family().pattern() + ": " + problem);
+        });
+        // Checked as early as the device is known: before the payload costs anything when the topic names it.
+        if (topicDeviceId != null) {
+            admit(match.family(), topicDeviceId, userProperties);
+        }
 
         if (payload.length > maxPayloadBytes) {
             throw new MessageRejectedException(
@@ -96,9 +121,11 @@ class TelemetryIngestor {
             throw new MessageRejectedException(RejectReason.SCHEMA_VIOLATION, describe(violations));
         }
 
-        List<TelemetryRecord> records =
-                TelemetryMapper.map(match, topic, document, payload, messageKey(in), receivedAt);
+        List<TelemetryRecord> records = TelemetryMapper.map(match, topic, document, payload, messageKey, receivedAt);
         exchange.setProperty(GatewayExchange.DEVICE_ID, records.get(0).deviceId());
+        if (topicDeviceId == null) {
+            admit(match.family(), records.get(0).deviceId(), userProperties);
+        }
         exchange.setProperty(TelemetryRouter.RECORDS, records);
         exchange.setProperty(TelemetryRouter.RAW_PAYLOAD, payload);
         exchange.setProperty(TelemetryRouter.VARIABLES, match.variables());
@@ -106,8 +133,12 @@ class TelemetryIngestor {
     }
 
     private JsonNode parse(byte[] payload) {
+        String encoding = JsonPayloads.encodingProblem(payload);
+        if (encoding != null) {
+            throw new MessageRejectedException(RejectReason.NOT_JSON, "payload is not valid JSON: " + encoding);
+        }
         try {
-            JsonNode document = json.readTree(payload);
+            JsonNode document = reader.readTree(payload);
             if (document == null || document.isMissingNode()) {
                 throw new MessageRejectedException(RejectReason.NOT_JSON, "payload is empty");
             }
@@ -151,13 +182,59 @@ class TelemetryIngestor {
         return more > 0 ? listed + "; and " + more + " more" : listed;
     }
 
-    private static String messageKey(Message in) {
+    /**
+     * The device's identity (when the broker passes it) and its rate limit. The identity comes first, so a device
+     * that publishes as another one cannot use up that device's allowance.
+     */
+    private void admit(FamilyCatalog.Family family, String deviceId, List<UserProperty> userProperties) {
+        String property = family.properties().identityProperty() != null
+                ? family.properties().identityProperty()
+                : identityProperty;
+        if (property != null && !property.isBlank()) {
+            List<String> identities = userProperties.stream()
+                    .filter(p -> property.equals(p.getKey()))
+                    .map(UserProperty::getValue)
+                    .toList();
+            // Fail closed: a message the broker did not vouch for is not accepted as anyone's.
+            if (identities.isEmpty()) {
+                throw new MessageRejectedException(
+                        RejectReason.IDENTITY_MISMATCH,
+                        "no MQTT user property '" + property + "' with the authenticated device id; expected '"
+                                + deviceId + "'");
+            }
+            // Two values means the client added its own next to the broker's: neither can be trusted.
+            if (identities.size() > 1) {
+                throw new MessageRejectedException(
+                        RejectReason.IDENTITY_MISMATCH,
+                        identities.size() + " MQTT user properties '" + property + "'; expected exactly one");
+            }
+            if (!deviceId.equals(identities.get(0))) {
+                throw new MessageRejectedException(
+                        RejectReason.IDENTITY_MISMATCH,
+                        "authenticated as '" + Identifiers.printable(identities.get(0)) + "' but publishes for device '"
+                                + deviceId + "'");
+            }
+        }
+        if (!rateLimiter.tryAcquire(family, deviceId)) {
+            GatewayProperties.RateLimit limit = rateLimiter.limitOf(family);
+            throw new MessageRejectedException(
+                    RejectReason.RATE_LIMITED,
+                    "device '" + deviceId + "' sends more than " + limit.perDevice() + " messages per second (burst "
+                            + limit.capacity() + ")");
+        }
+    }
+
+    private static List<UserProperty> userProperties(Message in) {
         MqttProperties properties = in.getHeader(PahoMqtt5Constants.CAMEL_PAHO_MSG_PROPERTIES, MqttProperties.class);
         if (properties == null || properties.getUserProperties() == null) {
-            return null;
+            return List.of();
         }
-        for (UserProperty property : properties.getUserProperties()) {
-            if (MESSAGE_ID_PROPERTY.equals(property.getKey())) {
+        return properties.getUserProperties();
+    }
+
+    private static String userProperty(List<UserProperty> properties, String name) {
+        for (UserProperty property : properties) {
+            if (name.equals(property.getKey())) {
                 return property.getValue();
             }
         }
