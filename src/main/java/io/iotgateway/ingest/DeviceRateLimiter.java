@@ -64,6 +64,12 @@ class DeviceRateLimiter {
         return allowance.bucket().tryConsume(1);
     }
 
+    /** Devices whose allowance is currently remembered (after pending evictions). */
+    long trackedDevices() {
+        allowances.cleanUp();
+        return allowances.estimatedSize();
+    }
+
     private static Bucket bucket(GatewayProperties.RateLimit limit) {
         return Bucket.builder()
                 .addLimit(bandwidth ->

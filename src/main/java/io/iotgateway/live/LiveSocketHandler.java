@@ -1,13 +1,16 @@
 package io.iotgateway.live;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.ObjectReader;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.iotgateway.commands.Command;
 import io.iotgateway.commands.CommandService;
 import io.iotgateway.commands.CommandUndeliverableException;
 import io.iotgateway.errors.MessageRejectedException;
+import io.iotgateway.telemetry.JsonPayloads;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import org.springframework.stereotype.Component;
@@ -38,6 +41,12 @@ class LiveSocketHandler extends TextWebSocketHandler {
     private final LiveProperties properties;
     private final CommandService commands;
     private final ObjectMapper json;
+    /**
+     * Strict like every device payload; numbers as they were written, because a publish frame's payload is written out
+     * again for the command checks: a double would turn 1e400 into the string "Infinity".
+     */
+    private final ObjectReader frames;
+
     private final Map<String, SocketClient> clients = new ConcurrentHashMap<>();
 
     LiveSocketHandler(LiveEventBus bus, LiveProperties properties, CommandService commands, ObjectMapper json) {
@@ -45,6 +54,7 @@ class LiveSocketHandler extends TextWebSocketHandler {
         this.properties = properties;
         this.commands = commands;
         this.json = json;
+        this.frames = JsonPayloads.strictReader(json).with(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS);
     }
 
     @Override
@@ -65,7 +75,7 @@ class LiveSocketHandler extends TextWebSocketHandler {
         }
         JsonNode frame;
         try {
-            frame = json.readTree(message.getPayload());
+            frame = frames.readTree(message.getPayload());
         } catch (JsonProcessingException e) {
             client.send(error(null, "invalid-frame", "not JSON: " + e.getOriginalMessage()));
             return;

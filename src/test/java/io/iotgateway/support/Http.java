@@ -18,7 +18,7 @@ public final class Http {
     /** Status and body of an API answer, the body parsed as JSON (null when empty or not JSON). */
     public record Json(int status, String contentType, JsonNode body, String text) {
 
-        static Json of(HttpResponse<String> response) {
+        public static Json of(HttpResponse<String> response) {
             JsonNode body;
             try {
                 body = response.body().isEmpty() ? null : JSON.readTree(response.body());
@@ -64,6 +64,13 @@ public final class Http {
         if (headers.length > 0) {
             request.headers(headers);
         }
+        return send((admin ? asAdmin(request) : request).build());
+    }
+
+    /** A POST with raw bytes as the body (e.g. deliberately broken JSON), as the given content type. */
+    public HttpResponse<String> post(String path, byte[] body, String contentType, boolean admin) {
+        HttpRequest.Builder request =
+                request(path).header("Content-Type", contentType).POST(HttpRequest.BodyPublishers.ofByteArray(body));
         return send((admin ? asAdmin(request) : request).build());
     }
 
