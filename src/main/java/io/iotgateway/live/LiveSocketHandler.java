@@ -161,8 +161,23 @@ class LiveSocketHandler extends TextWebSocketHandler {
     private String error(JsonNode requestId, String reason, String message) {
         return reply("error", requestId)
                 .put("reason", reason)
-                .put("message", message)
+                .put("message", wellFormed(message))
                 .toString();
+    }
+
+    /**
+     * The parser quotes the offending character of a frame as one UTF-16 unit, which for a character beyond U+FFFF
+     * is half a surrogate pair: such text cannot be sent as UTF-8, and the client would get no reply at all.
+     */
+    static String wellFormed(String text) {
+        if (text == null) {
+            return "";
+        }
+        StringBuilder out = new StringBuilder(text.length());
+        text.codePoints()
+                .map(c -> Character.getType(c) == Character.SURROGATE ? 0xFFFD : c)
+                .forEach(out::appendCodePoint);
+        return out.toString();
     }
 
     private static String textOrNull(JsonNode frame, String field) {

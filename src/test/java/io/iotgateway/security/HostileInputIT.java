@@ -303,6 +303,24 @@ class HostileInputIT extends GatewayIntegrationTest {
         assertGatewayUp();
     }
 
+    /** Cases the generator found, kept as fixed examples. */
+    @Test
+    void webSocketFramesFoundByTheGeneratorGetTheirErrorFrame() {
+        String topic = "bike." + uniqueId("fzr") + ".fan.command";
+        try (WebSocketSession socket = new WebSocketSession("ws://127.0.0.1:" + port + "/ws")) {
+            // the parser quoted half of a surrogate pair in its message, which could not be sent: no reply at all
+            socket.send("{\"type\":\"publish\",\"topic\":\"" + topic + "\",\"payload\":\ud83d\ude00}");
+            // 1e400 became the double Infinity, written out again as the string "Infinity": a valid command name
+            socket.send("{\"type\":\"publish\",\"requestId\":2,\"topic\":\"" + topic
+                    + "\",\"payload\":{\"command\":1e400,\"value\":50}}");
+            await().atMost(Duration.ofSeconds(10)).until(() -> socket.frames().size() >= 2);
+            assertThat(socket.frames().get(0).path("reason").asText()).isEqualTo("invalid-frame");
+            assertThat(socket.frames().get(0).path("message").asText()).startsWith("not JSON: Unexpected character");
+            assertThat(socket.frames().get(1).path("reason").asText()).isEqualTo("invalid-command");
+            assertThat(socket.frames().get(1).path("message").asText()).isEqualTo("command must be a string");
+        }
+    }
+
     private static long millisSince(long nanos) {
         return (System.nanoTime() - nanos) / 1_000_000;
     }
