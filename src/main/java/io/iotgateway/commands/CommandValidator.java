@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.json.JsonMapper;
 import io.iotgateway.errors.MessageRejectedException;
 import io.iotgateway.errors.RejectReason;
 import io.iotgateway.telemetry.Identifiers;
+import io.iotgateway.telemetry.JsonPayloads;
 import java.io.IOException;
 import java.util.Iterator;
 import java.util.Map;
@@ -96,6 +97,10 @@ final class CommandValidator {
             throw reject(
                     RejectReason.INVALID_COMMAND,
                     "the body has " + body.length + " bytes; at most " + MAX_BODY_BYTES + " are accepted");
+        }
+        String encoding = JsonPayloads.encodingProblem(body);
+        if (encoding != null) {
+            throw reject(RejectReason.INVALID_COMMAND, "the body is not valid JSON: " + encoding);
         }
         JsonNode node;
         try {

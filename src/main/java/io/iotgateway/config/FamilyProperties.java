@@ -22,6 +22,8 @@ import java.util.List;
  * @param readings one entry per canonical record produced from a payload
  * @param timestampField payload field with the device time (epoch seconds, epoch millis or ISO-8601)
  * @param metadataField payload object merged into the record metadata
+ * @param rateLimit this family's per-device allowance instead of {@code gateway.ingest.rate-limit}
+ * @param identityProperty this family's {@code gateway.ingest.identity-property} (blank: no check)
  */
 public record FamilyProperties(
         @NotBlank @Pattern(regexp = "[a-z0-9]+(-[a-z0-9]+)*", message = "must be kebab-case, e.g. room-sensors")
@@ -32,7 +34,9 @@ public record FamilyProperties(
         String deviceIdField,
         @NotEmpty List<@Valid @NotNull Reading> readings,
         String timestampField,
-        String metadataField) {
+        String metadataField,
+        @Valid GatewayProperties.RateLimit rateLimit,
+        String identityProperty) {
 
     /**
      * @param sensorType fixed sensor type of this reading

@@ -56,10 +56,38 @@ public record GatewayProperties(
             @NotBlank @Pattern(regexp = TopicTemplate.KAFKA_TOPIC_NAME, message = "must be a Kafka topic name")
                     String alerts) {}
 
+    /**
+     * @param rateLimit allowance of each device (per family); a family may set its own
+     * @param rateLimitTrackedDevices most devices whose allowance is remembered at once (bounds the memory)
+     * @param identityProperty MQTT 5 user property in which the broker passes the authenticated device id; when set,
+     *     it must be present exactly once and equal the message's device id (blank: no check); a family may override
+     */
     public record Ingest(
             @NotNull @Min(value = 1, message = "must be a positive number of bytes") Integer maxPayloadBytes,
             @NotNull @Min(value = 1024, message = "must be at least 1024 bytes and below the Kafka max.request.size")
-                    Integer deadLetterMaxBytes) {}
+                    Integer deadLetterMaxBytes,
+            @Valid @NotNull RateLimit rateLimit,
+            @NotNull @Min(value = 1, message = "must be at least 1 device") Integer rateLimitTrackedDevices,
+            String identityProperty) {}
+
+    /**
+     * A token bucket per device: {@code perDevice} messages per second on average, up to {@code burst} at once.
+     *
+     * @param perDevice messages per second; 0 turns the limit off
+     * @param burst bucket size (messages a device may send at once); 0 or absent: one second's worth
+     */
+    public record RateLimit(
+            @NotNull @Min(value = 0, message = "must be 0 (off) or a number of messages per second") Integer perDevice,
+            @Min(value = 0, message = "must be 0 (one second's worth) or a number of messages") Integer burst) {
+
+        public boolean enabled() {
+            return perDevice > 0;
+        }
+
+        public int capacity() {
+            return burst == null || burst == 0 ? perDevice : burst;
+        }
+    }
 
     public record Persistence(
             boolean enabled,

@@ -1,7 +1,9 @@
 package io.iotgateway.errors;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.iotgateway.config.GatewayProperties;
-import io.iotgateway.telemetry.DeviceMessageKey;
 import io.iotgateway.telemetry.KafkaHeaders;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -16,6 +18,8 @@ import org.apache.camel.ValidationException;
 import org.apache.camel.component.kafka.KafkaConstants;
 import org.apache.camel.component.paho.mqtt5.PahoMqtt5Constants;
 import org.apache.camel.support.DefaultMessage;
+import org.eclipse.paho.mqttv5.common.packet.MqttProperties;
+import org.eclipse.paho.mqttv5.common.packet.UserProperty;
 import org.springframework.stereotype.Component;
 
 /**
@@ -29,19 +33,28 @@ class DeadLetterRecords {
     static final String HEADER_REASON = "x-error-reason";
     static final String HEADER_DETAIL = "x-error-detail";
     static final String HEADER_TRUNCATED = "x-original-size";
+    static final String HEADER_MESSAGE_ID = "x-message-id";
+    /** A device-chosen id is copied only this far, so it cannot make the record too large for Kafka. */
+    private static final int MAX_MESSAGE_ID_CHARS = 256;
     /** Set on the records that hold a device's message exactly as MQTT delivered it: those can be replayed. */
     static final String HEADER_REPLAYABLE = "x-replayable";
+    /** The message's MQTT 5 user properties (JSON pairs), so a replay presents them as the device sent them. */
+    static final String HEADER_USER_PROPERTIES = "x-mqtt-user-properties";
+    /** Beyond this the properties are not kept, and the record is not replayable. */
+    private static final int MAX_USER_PROPERTIES_CHARS = 4096;
 
     private static final String REASON_PROPERTY = "gateway.deadLetterReason";
     private static final String BATCH_PROPERTY = "gateway.deadLetterBatch";
     private static final int MAX_DETAIL_CHARS = 1000;
 
     private final MeterRegistry meters;
+    private final ObjectMapper json;
     private final Clock clock;
     private final int maxBodyBytes;
 
-    DeadLetterRecords(MeterRegistry meters, Clock clock, GatewayProperties properties) {
+    DeadLetterRecords(MeterRegistry meters, Clock clock, GatewayProperties properties, ObjectMapper json) {
         this.meters = meters;
+        this.json = json;
         this.clock = clock;
         this.maxBodyBytes = properties.ingest().deadLetterMaxBytes();
     }
@@ -68,7 +81,6 @@ class DeadLetterRecords {
                         message.getHeader(KafkaConstants.KEY, String.class),
                         message.getHeader(KafkaConstants.TOPIC, String.class),
                         null,
-                        null,
                         false,
                         reason,
                         detail));
@@ -84,7 +96,6 @@ class DeadLetterRecords {
                     exchange.getProperty(GatewayExchange.DEVICE_ID, String.class),
                     sourceTopic,
                     exchange.getProperty(GatewayExchange.FAMILY, String.class),
-                    DeviceMessageKey.of(exchange.getMessage()),
                     isDeviceMessage(exchange),
                     reason,
                     detail));
@@ -113,7 +124,6 @@ class DeadLetterRecords {
             String key,
             String sourceTopic,
             String family,
-            String messageKey,
             boolean replayable,
             RejectReason reason,
             String detail) {
@@ -136,12 +146,21 @@ class DeadLetterRecords {
         if (family != null) {
             message.setHeader(KafkaHeaders.FAMILY, family);
         }
-        if (messageKey != null) {
-            message.setHeader(DeviceMessageKey.DEAD_LETTER_HEADER, messageKey);
+        String messageId = exchange.getProperty(GatewayExchange.MESSAGE_ID, String.class);
+        if (messageId != null) {
+            message.setHeader(
+                    HEADER_MESSAGE_ID,
+                    messageId.length() <= MAX_MESSAGE_ID_CHARS
+                            ? messageId
+                            : messageId.substring(0, MAX_MESSAGE_ID_CHARS));
         }
+        String userProperties = replayable ? userProperties(exchange.getMessage()) : null;
         // a truncated body is not the message any more
-        if (replayable && message.getHeader(HEADER_TRUNCATED) == null) {
+        if (replayable && userProperties != null && message.getHeader(HEADER_TRUNCATED) == null) {
             message.setHeader(HEADER_REPLAYABLE, "true");
+            if (!userProperties.isEmpty()) {
+                message.setHeader(HEADER_USER_PROPERTIES, userProperties);
+            }
         }
         return message;
     }
@@ -155,6 +174,34 @@ class DeadLetterRecords {
         return route != null
                 && route.startsWith(GatewayExchange.INGEST_ROUTE_PREFIX)
                 && exchange.getMessage().getHeader(PahoMqtt5Constants.MQTT_TOPIC) != null;
+    }
+
+    /** The MQTT user properties as JSON pairs ("" when none), or null when they are too large to keep. */
+    private String userProperties(Message mqtt) {
+        MqttProperties properties = mqtt.getHeader(PahoMqtt5Constants.CAMEL_PAHO_MSG_PROPERTIES, MqttProperties.class);
+        if (properties == null
+                || properties.getUserProperties() == null
+                || properties.getUserProperties().isEmpty()) {
+            return "";
+        }
+        List<List<String>> pairs = properties.getUserProperties().stream()
+                .map(p -> List.of(p.getKey(), p.getValue()))
+                .toList();
+        try {
+            String text = json.writeValueAsString(pairs);
+            return text.length() <= MAX_USER_PROPERTIES_CHARS ? text : null;
+        } catch (JsonProcessingException e) {
+            return null;
+        }
+    }
+
+    /** The user properties a dead letter kept ({@link #HEADER_USER_PROPERTIES}). */
+    static List<UserProperty> userProperties(ObjectMapper json, String header) throws JsonProcessingException {
+        if (header == null || header.isEmpty()) {
+            return List.of();
+        }
+        List<List<String>> pairs = json.readValue(header, new TypeReference<List<List<String>>>() {});
+        return pairs.stream().map(p -> new UserProperty(p.get(0), p.get(1))).toList();
     }
 
     /** The reason as an operator reads it: the exception's own words, never a stack trace. */

@@ -1,11 +1,12 @@
 package io.iotgateway.errors;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.mongodb.ErrorCategory;
 import com.mongodb.MongoWriteException;
 import com.mongodb.client.MongoClient;
 import com.mongodb.client.MongoCollection;
 import io.iotgateway.config.GatewayProperties;
-import io.iotgateway.telemetry.DeviceMessageKey;
 import io.iotgateway.telemetry.KafkaHeaders;
 import java.time.Clock;
 import java.time.Duration;
@@ -33,6 +34,7 @@ import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.bson.Document;
+import org.eclipse.paho.mqttv5.common.packet.MqttProperties;
 import org.springframework.boot.autoconfigure.mongo.MongoProperties;
 import org.springframework.stereotype.Service;
 
@@ -59,6 +61,7 @@ class DeadLetterReplay {
     private final String topic;
     private final int maxRecords;
     private final Clock clock;
+    private final ObjectMapper json;
 
     DeadLetterReplay(
             CamelContext camel,
@@ -66,7 +69,9 @@ class DeadLetterReplay {
             MongoClient mongo,
             MongoProperties mongoProperties,
             GatewayProperties properties,
-            Clock clock) {
+            Clock clock,
+            ObjectMapper json) {
+        this.json = json;
         this.camel = camel;
         this.producer = producer;
         this.ledger = mongo.getDatabase(mongoProperties.getMongoClientDatabase())
@@ -148,13 +153,19 @@ class DeadLetterReplay {
             tally.passed++; // would be re-injected
             return;
         }
+        MqttProperties properties = new MqttProperties();
+        try {
+            properties.setUserProperties(
+                    DeadLetterRecords.userProperties(json, header(record, DeadLetterRecords.HEADER_USER_PROPERTIES)));
+        } catch (JsonProcessingException e) {
+            tally.notReplayable++; // not a header this gateway wrote
+            return;
+        }
         Exchange result = producer.send(GatewayExchange.REPLAY_ENDPOINT, exchange -> {
+            exchange.setProperty(GatewayExchange.REPLAYED, true);
             exchange.getMessage().setBody(record.value());
             exchange.getMessage().setHeader(PahoMqtt5Constants.MQTT_TOPIC, header(record, KafkaHeaders.SOURCE_TOPIC));
-            exchange.getMessage()
-                    .setHeader(
-                            PahoMqtt5Constants.CAMEL_PAHO_MSG_PROPERTIES,
-                            DeviceMessageKey.properties(header(record, DeviceMessageKey.DEAD_LETTER_HEADER)));
+            exchange.getMessage().setHeader(PahoMqtt5Constants.CAMEL_PAHO_MSG_PROPERTIES, properties);
         });
         Exception failure = result.getException();
         if (failure instanceof MessageRejectedException rejected) {

@@ -7,6 +7,8 @@ public final class GatewayExchange {
     public static final String SOURCE_TOPIC = "gateway.sourceTopic";
     public static final String DEVICE_ID = "gateway.deviceId";
     public static final String FAMILY = "gateway.family";
+    /** The id the device gave its message (MQTT 5 user property message-id), for tracing a dead letter back. */
+    public static final String MESSAGE_ID = "gateway.messageId";
 
     /** The one route configuration every gateway route opts into. */
     public static final String ERROR_POLICY = "gateway-error-policy";
@@ -16,6 +18,9 @@ public final class GatewayExchange {
 
     /** Route ids of the MQTT ingest routes, one per device family. */
     public static final String INGEST_ROUTE_PREFIX = "ingest-mqtt-";
+
+    /** Set (true) on a dead letter an operator replays. */
+    public static final String REPLAYED = "gateway.replayed";
 
     /** Where a replayed dead letter re-enters the ingest pipeline (an MQTT topic header and the original bytes). */
     public static final String REPLAY_ENDPOINT = "direct:ingest-replay";

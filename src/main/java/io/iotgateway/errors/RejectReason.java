@@ -6,6 +6,12 @@ public enum RejectReason {
     NOT_JSON("not-json"),
     SCHEMA_VIOLATION("schema-violation"),
     DEVICE_ID_MISMATCH("device-id-mismatch"),
+    /** The identity the broker attached (configured MQTT 5 user property) is missing or another device's. */
+    IDENTITY_MISMATCH("identity-mismatch"),
+    /** A topic of a family's shape whose id levels are unusable (empty, too long, characters outside Identifiers). */
+    INVALID_TOPIC("invalid-topic"),
+    /** The device sends faster than its allowance (gateway.ingest.rate-limit, or the family's rate-limit). */
+    RATE_LIMITED("rate-limited"),
     UNKNOWN_FAMILY("unknown-family"),
     INVALID_RECORD("invalid-record"),
     INVALID_COMMAND("invalid-command"),

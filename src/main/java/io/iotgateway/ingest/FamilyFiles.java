@@ -56,7 +56,9 @@ final class FamilyFiles {
                 parsed.deviceIdField(),
                 parsed.readings(),
                 parsed.timestampField(),
-                parsed.metadataField());
+                parsed.metadataField(),
+                parsed.rateLimit(),
+                parsed.identityProperty());
         Set<ConstraintViolation<FamilyProperties>> violations = validator.validate(family);
         if (!violations.isEmpty()) {
             ConstraintViolation<FamilyProperties> first = violations.stream()

@@ -3,13 +3,15 @@ package io.iotgateway.ingest;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.ObjectReader;
 import com.networknt.schema.ValidationMessage;
 import io.iotgateway.config.GatewayProperties;
 import io.iotgateway.errors.GatewayExchange;
 import io.iotgateway.errors.MessageRejectedException;
 import io.iotgateway.errors.RejectReason;
 import io.iotgateway.routing.TelemetryRouter;
-import io.iotgateway.telemetry.DeviceMessageKey;
+import io.iotgateway.telemetry.Identifiers;
+import io.iotgateway.telemetry.JsonPayloads;
 import io.iotgateway.telemetry.TelemetryRecord;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
@@ -21,6 +23,8 @@ import java.util.stream.Collectors;
 import org.apache.camel.Exchange;
 import org.apache.camel.Message;
 import org.apache.camel.component.paho.mqtt5.PahoMqtt5Constants;
+import org.eclipse.paho.mqttv5.common.packet.MqttProperties;
+import org.eclipse.paho.mqttv5.common.packet.UserProperty;
 import org.springframework.stereotype.Component;
 
 /**
@@ -30,16 +34,21 @@ import org.springframework.stereotype.Component;
 @Component
 class TelemetryIngestor {
 
+    /** MQTT 5 user property a device may set to identify a message across redeliveries. */
+    static final String MESSAGE_ID_PROPERTY = "message-id";
+
     private static final int MAX_SCHEMA_ERRORS = 5;
     /** Well under MongoDB's document nesting limit (100), which would otherwise fail a whole write batch. */
     static final int MAX_DEPTH = 32;
 
     private final FamilyCatalog families;
     private final TelemetryRouter router;
-    private final ObjectMapper json;
+    private final ObjectReader reader;
     private final MeterRegistry meters;
     private final Clock clock;
     private final int maxPayloadBytes;
+    private final DeviceRateLimiter rateLimiter;
+    private final String identityProperty;
 
     TelemetryIngestor(
             FamilyCatalog families,
@@ -47,13 +56,16 @@ class TelemetryIngestor {
             ObjectMapper json,
             MeterRegistry meters,
             Clock clock,
-            GatewayProperties properties) {
+            GatewayProperties properties,
+            DeviceRateLimiter rateLimiter) {
         this.families = families;
         this.router = router;
-        this.json = json;
+        this.reader = JsonPayloads.strictReader(json);
         this.meters = meters;
         this.clock = clock;
         this.maxPayloadBytes = properties.ingest().maxPayloadBytes();
+        this.rateLimiter = rateLimiter;
+        this.identityProperty = properties.ingest().identityProperty();
     }
 
     /**
@@ -71,14 +83,32 @@ class TelemetryIngestor {
         if (payload == null) {
             payload = new byte[0];
         }
+        List<UserProperty> userProperties = userProperties(in);
+        boolean replayed = exchange.getProperty(GatewayExchange.REPLAYED, false, Boolean.class);
+        String messageKey = userProperty(userProperties, MESSAGE_ID_PROPERTY);
+        if (messageKey != null) {
+            exchange.setProperty(GatewayExchange.MESSAGE_ID, messageKey);
+        }
         FamilyCatalog.Match match = (familyName == null ? families.resolve(topic) : families.resolve(familyName, topic))
                 .orElseThrow(() -> new MessageRejectedException(
                         RejectReason.UNKNOWN_FAMILY,
-                        "topic '" + topic + "' matches no device family; expected one of " + families.patterns()));
+                        "topic '" + Identifiers.printable(topic) + "' matches no device family; expected one of "
+                                + families.patterns()));
         String family = match.family().properties().name();
         exchange.setProperty(GatewayExchange.FAMILY, family);
-        exchange.setProperty(GatewayExchange.DEVICE_ID, match.variables().get("deviceId"));
+        String topicDeviceId = match.variables().get("deviceId");
+        exchange.setProperty(GatewayExchange.DEVICE_ID, topicDeviceId);
         meters.counter("gateway.ingest.messages", "family", family).increment();
+        TopicPattern.problem(match.variables()).ifPresent(problem -> {
+            throw new MessageRejectedException(
+                    RejectReason.INVALID_TOPIC,
+                    "topic '" + Identifiers.printable(topic) + "' does not fit "
+                            + match.family().pattern() + ": " + problem);
+        });
+        // Checked as early as the device is known: before the payload costs anything when the topic names it.
+        if (topicDeviceId != null) {
+            admit(match.family(), topicDeviceId, userProperties, replayed);
+        }
 
         if (payload.length > maxPayloadBytes) {
             throw new MessageRejectedException(
@@ -95,9 +125,11 @@ class TelemetryIngestor {
             throw new MessageRejectedException(RejectReason.SCHEMA_VIOLATION, describe(violations));
         }
 
-        List<TelemetryRecord> records =
-                TelemetryMapper.map(match, topic, document, payload, DeviceMessageKey.of(in), receivedAt);
+        List<TelemetryRecord> records = TelemetryMapper.map(match, topic, document, payload, messageKey, receivedAt);
         exchange.setProperty(GatewayExchange.DEVICE_ID, records.get(0).deviceId());
+        if (topicDeviceId == null) {
+            admit(match.family(), records.get(0).deviceId(), userProperties, replayed);
+        }
         exchange.setProperty(TelemetryRouter.RECORDS, records);
         exchange.setProperty(TelemetryRouter.RAW_PAYLOAD, payload);
         exchange.setProperty(TelemetryRouter.VARIABLES, match.variables());
@@ -105,8 +137,12 @@ class TelemetryIngestor {
     }
 
     private JsonNode parse(byte[] payload) {
+        String encoding = JsonPayloads.encodingProblem(payload);
+        if (encoding != null) {
+            throw new MessageRejectedException(RejectReason.NOT_JSON, "payload is not valid JSON: " + encoding);
+        }
         try {
-            JsonNode document = json.readTree(payload);
+            JsonNode document = reader.readTree(payload);
             if (document == null || document.isMissingNode()) {
                 throw new MessageRejectedException(RejectReason.NOT_JSON, "payload is empty");
             }
@@ -148,5 +184,66 @@ class TelemetryIngestor {
                 .collect(Collectors.joining("; "));
         int more = violations.size() - MAX_SCHEMA_ERRORS;
         return more > 0 ? listed + "; and " + more + " more" : listed;
+    }
+
+    /**
+     * The device's identity (when the broker passes it) and its rate limit. The identity comes first, so a device
+     * that publishes as another one cannot use up that device's allowance.
+     */
+    private void admit(
+            FamilyCatalog.Family family, String deviceId, List<UserProperty> userProperties, boolean replayed) {
+        String property = family.properties().identityProperty() != null
+                ? family.properties().identityProperty()
+                : identityProperty;
+        if (property != null && !property.isBlank()) {
+            List<String> identities = userProperties.stream()
+                    .filter(p -> property.equals(p.getKey()))
+                    .map(UserProperty::getValue)
+                    .toList();
+            // Fail closed: a message the broker did not vouch for is not accepted as anyone's.
+            if (identities.isEmpty()) {
+                throw new MessageRejectedException(
+                        RejectReason.IDENTITY_MISMATCH,
+                        "no MQTT user property '" + property + "' with the authenticated device id; expected '"
+                                + deviceId + "'");
+            }
+            // Two values means the client added its own next to the broker's: neither can be trusted.
+            if (identities.size() > 1) {
+                throw new MessageRejectedException(
+                        RejectReason.IDENTITY_MISMATCH,
+                        identities.size() + " MQTT user properties '" + property + "'; expected exactly one");
+            }
+            if (!deviceId.equals(identities.get(0))) {
+                throw new MessageRejectedException(
+                        RejectReason.IDENTITY_MISMATCH,
+                        "authenticated as '" + Identifiers.printable(identities.get(0)) + "' but publishes for device '"
+                                + deviceId + "'");
+            }
+        }
+        // An operator's replay is bounded by its own limit; the device's allowance is for what it sends.
+        if (!replayed && !rateLimiter.tryAcquire(family, deviceId)) {
+            GatewayProperties.RateLimit limit = rateLimiter.limitOf(family);
+            throw new MessageRejectedException(
+                    RejectReason.RATE_LIMITED,
+                    "device '" + deviceId + "' sends more than " + limit.perDevice() + " messages per second (burst "
+                            + limit.capacity() + ")");
+        }
+    }
+
+    private static List<UserProperty> userProperties(Message in) {
+        MqttProperties properties = in.getHeader(PahoMqtt5Constants.CAMEL_PAHO_MSG_PROPERTIES, MqttProperties.class);
+        if (properties == null || properties.getUserProperties() == null) {
+            return List.of();
+        }
+        return properties.getUserProperties();
+    }
+
+    private static String userProperty(List<UserProperty> properties, String name) {
+        for (UserProperty property : properties) {
+            if (name.equals(property.getKey())) {
+                return property.getValue();
+            }
+        }
+        return null;
     }
 }

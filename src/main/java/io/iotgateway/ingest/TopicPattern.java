@@ -1,5 +1,6 @@
 package io.iotgateway.ingest;
 
+import io.iotgateway.telemetry.Identifiers;
 import io.iotgateway.telemetry.TopicTemplate;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -16,7 +17,7 @@ import java.util.regex.Pattern;
 final class TopicPattern {
 
     private static final Pattern VARIABLE = TopicTemplate.VARIABLE;
-    private static final int MAX_VARIABLE_LENGTH = 128;
+    private static final int MAX_VARIABLE_LENGTH = 128; // as Identifiers.ID
 
     private final String source;
     private final List<String> levels;
@@ -67,7 +68,10 @@ final class TopicPattern {
                 .toList();
     }
 
-    /** Variables bound by {@code topic}, or empty when the topic does not have this shape. */
+    /**
+     * Variables bound by {@code topic}, or empty when the topic does not have this shape (another number of levels or
+     * other literal levels). The values are as the topic has them: {@link #problem} says whether they are usable.
+     */
     Optional<Map<String, String>> match(String topic) {
         String[] parts = topic.split("/", -1);
         if (parts.length != levels.size()) {
@@ -77,16 +81,39 @@ final class TopicPattern {
         for (int i = 0; i < parts.length; i++) {
             String level = levels.get(i);
             if (isVariable(level)) {
-                String value = parts[i];
-                if (value.isEmpty() || value.length() > MAX_VARIABLE_LENGTH) {
-                    return Optional.empty();
-                }
-                values.put(name(level), value);
+                values.put(name(level), parts[i]);
             } else if (!level.equals(parts[i])) {
                 return Optional.empty();
             }
         }
         return Optional.of(values);
+    }
+
+    /**
+     * Why a bound variable cannot be used, if one cannot: every id level must be an identifier (see
+     * {@link Identifiers}), because ids end up in Kafka keys and topic names, MongoDB documents and URLs.
+     */
+    static Optional<String> problem(Map<String, String> variables) {
+        for (Map.Entry<String, String> variable : variables.entrySet()) {
+            String value = variable.getValue();
+            String name = "{" + variable.getKey() + "}";
+            if (value.isEmpty()) {
+                return Optional.of(name + " is empty");
+            }
+            if (value.length() > MAX_VARIABLE_LENGTH) {
+                return Optional.of(name + " has " + value.length() + " characters; at most " + MAX_VARIABLE_LENGTH
+                        + " are allowed");
+            }
+            if (!Identifiers.isValid(value)) {
+                int bad = value.codePoints()
+                        .filter(c -> !Identifiers.isValid(Character.toString(c)))
+                        .findFirst()
+                        .orElse('?');
+                return Optional.of(name + " '" + Identifiers.printable(value) + "' contains "
+                        + String.format("U+%04X", bad) + "; expected letters, digits, '.', '_' or '-'");
+            }
+        }
+        return Optional.empty();
     }
 
     @Override

@@ -1,13 +1,16 @@
 package io.iotgateway.live;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.ObjectReader;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.iotgateway.commands.Command;
 import io.iotgateway.commands.CommandService;
 import io.iotgateway.commands.CommandUndeliverableException;
 import io.iotgateway.errors.MessageRejectedException;
+import io.iotgateway.telemetry.JsonPayloads;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import org.springframework.stereotype.Component;
@@ -38,6 +41,12 @@ class LiveSocketHandler extends TextWebSocketHandler {
     private final LiveProperties properties;
     private final CommandService commands;
     private final ObjectMapper json;
+    /**
+     * Strict like every device payload; numbers as they were written, because a publish frame's payload is written out
+     * again for the command checks: a double would turn 1e400 into the string "Infinity".
+     */
+    private final ObjectReader frames;
+
     private final Map<String, SocketClient> clients = new ConcurrentHashMap<>();
 
     LiveSocketHandler(LiveEventBus bus, LiveProperties properties, CommandService commands, ObjectMapper json) {
@@ -45,6 +54,7 @@ class LiveSocketHandler extends TextWebSocketHandler {
         this.properties = properties;
         this.commands = commands;
         this.json = json;
+        this.frames = JsonPayloads.strictReader(json).with(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS);
     }
 
     @Override
@@ -65,7 +75,7 @@ class LiveSocketHandler extends TextWebSocketHandler {
         }
         JsonNode frame;
         try {
-            frame = json.readTree(message.getPayload());
+            frame = frames.readTree(message.getPayload());
         } catch (JsonProcessingException e) {
             client.send(error(null, "invalid-frame", "not JSON: " + e.getOriginalMessage()));
             return;
@@ -151,8 +161,23 @@ class LiveSocketHandler extends TextWebSocketHandler {
     private String error(JsonNode requestId, String reason, String message) {
         return reply("error", requestId)
                 .put("reason", reason)
-                .put("message", message)
+                .put("message", wellFormed(message))
                 .toString();
+    }
+
+    /**
+     * The parser quotes the offending character of a frame as one UTF-16 unit, which for a character beyond U+FFFF
+     * is half a surrogate pair: such text cannot be sent as UTF-8, and the client would get no reply at all.
+     */
+    static String wellFormed(String text) {
+        if (text == null) {
+            return "";
+        }
+        StringBuilder out = new StringBuilder(text.length());
+        text.codePoints()
+                .map(c -> Character.getType(c) == Character.SURROGATE ? 0xFFFD : c)
+                .forEach(out::appendCodePoint);
+        return out.toString();
     }
 
     private static String textOrNull(JsonNode frame, String field) {

@@ -12,4 +12,23 @@ public final class Identifiers {
     public static boolean isValid(String id) {
         return id != null && ID.matcher(id).matches();
     }
+
+    /**
+     * Untrusted text made safe to quote in a reason (log line, Kafka header, JSON): control and other invisible
+     * characters as backslash-u escapes, and at most 64 characters.
+     */
+    public static String printable(String text) {
+        StringBuilder out = new StringBuilder();
+        text.codePoints().limit(64).forEach(c -> {
+            if (Character.isISOControl(c)
+                    || Character.getType(c) == Character.FORMAT
+                    || Character.getType(c) == Character.UNASSIGNED
+                    || Character.getType(c) == Character.SURROGATE) {
+                out.append(String.format("\\u%04X", c));
+            } else {
+                out.appendCodePoint(c);
+            }
+        });
+        return text.codePointCount(0, text.length()) > 64 ? out + "..." : out.toString();
+    }
 }

@@ -36,6 +36,7 @@ class ConfigurationFailFastTest {
                 "gateway.topics.telemetry=not a topic | gateway.topics.telemetry | must be a Kafka topic name",
                 "gateway.mqtt.broker-url=localhost:1883 | gateway.mqtt.brokerUrl | tcp://localhost:1883",
                 "gateway.ingest.max-payload-bytes=0 | gateway.ingest.maxPayloadBytes | positive number of bytes",
+                "gateway.ingest.rate-limit.per-device=-1 | gateway.ingest.rateLimit.perDevice | 0 (off) or a number",
                 "gateway.families[0].topic=probe/{deviceId | gateway.families[0].topic | expected literal text",
                 "gateway.families[0].schema=classpath:nope.json | gateway.families[0].schema | no JSON Schema at",
                 "gateway.families[0].name=Probe | gateway.families[0].name | must be kebab-case",

@@ -66,7 +66,7 @@ class DeadLetterReplayIT extends GatewayIntegrationTest {
         List<ConsumerRecord<String, byte[]>> dead = KAFKA.awaitKey(DLQ, id, 5);
         KAFKA.awaitKey(DLQ, other, 1);
         assertThat(dead)
-                .filteredOn(r -> "m-1".equals(KafkaProbe.header(r, "x-message-key")))
+                .filteredOn(r -> "m-1".equals(KafkaProbe.header(r, "x-message-id")))
                 .hasSize(1);
         assertThat(dead)
                 .filteredOn(r -> "true".equals(KafkaProbe.header(r, "x-replayable")))

@@ -30,7 +30,9 @@ class TelemetryMapperTest {
             "deviceId",
             List.of(new FamilyProperties.Reading(null, "sensorType", "value", null, "unit")),
             "timestamp",
-            "metadata");
+            "metadata",
+            null,
+            null);
 
     private static final FamilyProperties ROOMS = new FamilyProperties(
             "rooms",
@@ -42,6 +44,8 @@ class TelemetryMapperTest {
                     new FamilyProperties.Reading("temperature", null, "temperature", "°C", null),
                     new FamilyProperties.Reading("humidity", null, "humidity", "%", null)),
             "timestamp",
+            null,
+            null,
             null);
 
     @ParameterizedTest

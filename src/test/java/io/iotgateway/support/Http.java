@@ -67,6 +67,13 @@ public final class Http {
         return send((admin ? asAdmin(request) : request).build());
     }
 
+    /** A POST with raw bytes as the body (e.g. deliberately broken JSON), as the given content type. */
+    public HttpResponse<String> post(String path, byte[] body, String contentType, boolean admin) {
+        HttpRequest.Builder request =
+                request(path).header("Content-Type", contentType).POST(HttpRequest.BodyPublishers.ofByteArray(body));
+        return send((admin ? asAdmin(request) : request).build());
+    }
+
     public Json getJson(String path) {
         return Json.of(get(path));
     }

@@ -50,14 +50,8 @@ public final class KafkaProbe {
 
     /** Every matching record currently in the topic, in partition order. */
     public List<ConsumerRecord<String, byte[]>> read(String topic, Predicate<ConsumerRecord<String, byte[]>> matching) {
-        Properties config = new Properties();
-        config.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-        config.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class);
-        config.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
-        config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-        config.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         List<ConsumerRecord<String, byte[]>> out = new ArrayList<>();
-        try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(config)) {
+        try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(consumerConfig())) {
             List<TopicPartition> partitions = consumer.partitionsFor(topic, Duration.ofSeconds(10)).stream()
                     .map(p -> new TopicPartition(topic, p.partition()))
                     .toList();
@@ -73,6 +67,63 @@ public final class KafkaProbe {
             }
         }
         return out;
+    }
+
+    /** Reads what is written to {@code topic} from now on; cheaper than {@link #read} for many records. */
+    public Tail tail(String topic) {
+        return new Tail(topic);
+    }
+
+    /** A consumer positioned at the end of a topic when it was opened, keeping every later matching record. */
+    public final class Tail implements AutoCloseable {
+
+        private final KafkaConsumer<String, byte[]> consumer;
+        private final List<ConsumerRecord<String, byte[]>> seen = new ArrayList<>();
+
+        private Tail(String topic) {
+            consumer = new KafkaConsumer<>(consumerConfig());
+            List<TopicPartition> partitions = consumer.partitionsFor(topic, Duration.ofSeconds(10)).stream()
+                    .map(p -> new TopicPartition(topic, p.partition()))
+                    .toList();
+            consumer.assign(partitions);
+            consumer.seekToEnd(partitions);
+            partitions.forEach(consumer::position); // resolves the end offsets now, before anything is sent
+        }
+
+        /**
+         * Reads until {@code count} records match or {@code atMost} passed, and returns the matching ones read so far
+         * (the caller asserts how many).
+         */
+        public List<ConsumerRecord<String, byte[]>> awaitRecords(
+                Predicate<ConsumerRecord<String, byte[]>> matching, int count, Duration atMost) {
+            long deadline = System.nanoTime() + atMost.toNanos();
+            List<ConsumerRecord<String, byte[]>> out =
+                    new ArrayList<>(seen.stream().filter(matching).toList());
+            while (out.size() < count && System.nanoTime() < deadline) {
+                for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(500))) {
+                    seen.add(record);
+                    if (matching.test(record)) {
+                        out.add(record);
+                    }
+                }
+            }
+            return out;
+        }
+
+        @Override
+        public void close() {
+            consumer.close();
+        }
+    }
+
+    private Properties consumerConfig() {
+        Properties config = new Properties();
+        config.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        config.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class);
+        config.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
+        config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        config.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        return config;
     }
 
     public void send(String topic, String key, byte[] value) {

@@ -19,6 +19,7 @@ public final class WebSocketSession implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final List<JsonNode> frames = new CopyOnWriteArrayList<>();
+    private volatile String closed;
     private final WebSocket socket;
 
     public WebSocketSession(String url) {
@@ -45,6 +46,11 @@ public final class WebSocketSession implements AutoCloseable {
         return frames.stream().filter(f -> type.equals(f.path("type").asText())).toList();
     }
 
+    /** How the server closed the session ("1009 message too big"), or null while it is open. */
+    public String closedBy() {
+        return closed;
+    }
+
     @Override
     public void close() {
         socket.sendClose(WebSocket.NORMAL_CLOSURE, "bye");
@@ -68,6 +74,17 @@ public final class WebSocketSession implements AutoCloseable {
             }
             webSocket.request(1);
             return null;
+        }
+
+        @Override
+        public CompletionStage<?> onClose(WebSocket webSocket, int statusCode, String reason) {
+            closed = statusCode + " " + reason;
+            return null;
+        }
+
+        @Override
+        public void onError(WebSocket webSocket, Throwable error) {
+            closed = "error: " + error;
         }
     }
 }
