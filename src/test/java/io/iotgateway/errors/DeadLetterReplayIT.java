@@ -67,7 +67,9 @@ class DeadLetterReplayIT extends GatewayIntegrationTest {
         KAFKA.awaitKey(DLQ, other, 1);
         assertThat(dead)
                 .filteredOn(r -> "m-1".equals(KafkaProbe.header(r, "x-message-id")))
-                .hasSize(1);
+                .singleElement()
+                .extracting(r -> KafkaProbe.header(r, "x-mqtt-user-properties"))
+                .isEqualTo("[[\"message-id\",\"m-1\"]]");
         assertThat(dead)
                 .filteredOn(r -> "true".equals(KafkaProbe.header(r, "x-replayable")))
                 .hasSize(4);
