@@ -29,24 +29,27 @@ final class ReliabilityReport {
                 Scenario.DEVICES,
                 Scenario.RATE_PER_DEVICE,
                 Scenario.INVALID_EVERY));
-        out.append("| scenario | fault | length | acknowledged to devices | dead-lettered | lost | duplicated in Kafka"
-                + " | lost in MongoDB | duplicated in MongoDB | out of order | recovery |\n");
-        out.append("|---|---|---|---|---|---|---|---|---|---|---|\n");
+        out.append("| scenario | fault | length | acknowledged to devices | not acknowledged (device gave up) |"
+                + " dead-lettered | lost | duplicated in Kafka | lost in MongoDB | duplicated in MongoDB | out of order"
+                + " | recovery: Kafka | recovery: MongoDB |\n");
+        out.append("|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
         for (Scenario.Outcome o : outcomes) {
             out.append(String.format(
                     Locale.ROOT,
-                    "| %s | %s | %s | %d | %d | %d | %d | %d | %d | %d | %s |%n",
+                    "| %s | %s | %s | %d | %d | %d | %d | %d | %d | %d | %d | %s | %s |%n",
                     o.scenario(),
                     o.fault(),
                     seconds(o.faultLength()),
                     o.acknowledged(),
+                    o.deviceFailures(),
                     o.deadLettered(),
                     o.lostInKafka(),
                     o.duplicatedInKafka(),
                     o.lostInMongo(),
                     o.duplicatedInMongo(),
                     o.outOfOrder(),
-                    o.recovery() == null ? "not recovered" : seconds(o.recovery())));
+                    seconds(o.recoveryKafka()),
+                    seconds(o.recoveryMongo())));
         }
         try {
             Files.createDirectories(file.toAbsolutePath().getParent());
@@ -58,6 +61,9 @@ final class ReliabilityReport {
     }
 
     private static String seconds(Duration duration) {
+        if (duration == null) {
+            return "not recovered";
+        }
         return String.format(Locale.ROOT, "%.1f s", duration.toMillis() / 1000.0);
     }
 }

@@ -8,6 +8,7 @@ import io.iotgateway.support.DeliveryRecorder;
 import io.iotgateway.support.DeviceFleet;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Map;
@@ -16,6 +17,7 @@ import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -45,7 +47,10 @@ final class Scenario {
         void run() throws Exception;
     }
 
-    /** What one scenario measured. Recovery: from the repair until everything sent before it is in Kafka and MongoDB. */
+    /**
+     * What one scenario measured. Recovery: from the repair (or restart) until every message acknowledged to a device
+     * before it is in Kafka, and until the valid ones are in MongoDB too; null when that did not happen in time.
+     */
     record Outcome(
             String scenario,
             String fault,
@@ -58,7 +63,10 @@ final class Scenario {
             long lostInMongo,
             long duplicatedInMongo,
             long outOfOrder,
-            Duration recovery) {}
+            Duration recoveryKafka,
+            Duration recoveryMongo) {}
+
+    private record Recovery(Duration kafka, Duration mongo) {}
 
     private final FaultBench bench;
     private final String prefix;
@@ -113,17 +121,29 @@ final class Scenario {
             long steady = STEADY.toSeconds() * RATE_PER_DEVICE * DEVICES;
             await().atMost(Duration.ofMinutes(1)).until(() -> acknowledged.size() >= steady);
 
+            log("injecting " + fault);
             inject.run();
             FaultBench.hold(length);
             long repairedAt = System.nanoTime();
             Set<Long> backlog = new HashSet<>(acknowledged);
             repair.run();
-            Duration recovery = awaitDelivered(backlog, repairedAt);
+            log("repaired; " + backlog.size() + " messages acknowledged so far");
+            Recovery recovery = awaitDelivered(backlog, repairedAt);
+            log("recovered: " + recovery);
 
-            load.get(SETTLE.toSeconds(), TimeUnit.SECONDS);
+            try {
+                load.get(SETTLE.toSeconds(), TimeUnit.SECONDS);
+            } catch (TimeoutException e) {
+                throw new IllegalStateException(
+                        "the devices did not finish publishing: " + fleet.connected() + " of " + DEVICES
+                                + " connected, " + acknowledged.size() + " of " + sent + " acknowledged",
+                        e);
+            }
+            log("load done; " + acknowledged.size() + " acknowledged, " + fleet.failed() + " failed at the device");
             long expected = sent - fleet.failed();
             await().atMost(Duration.ofMinutes(1)).until(() -> acknowledged.size() >= expected);
             awaitDelivered(new HashSet<>(acknowledged), System.nanoTime());
+            log("all delivered");
             // Late duplicates (a redelivery still on its way) count too: wait until nothing more arrives.
             AtomicLong last = new AtomicLong(-1);
             await().atMost(Duration.ofMinutes(1))
@@ -136,19 +156,28 @@ final class Scenario {
         }
     }
 
-    /** Waits (bounded) until all of {@code messages} are in Kafka and the valid ones in MongoDB; null if not. */
-    private Duration awaitDelivered(Set<Long> messages, long since) {
+    /** Waits (bounded) until all of {@code messages} are in Kafka, then the valid ones in MongoDB; null if not. */
+    private Recovery awaitDelivered(Set<Long> messages, long since) {
+        Duration kafka = null;
+        Duration mongo = null;
         try {
+            await().atMost(SETTLE).pollInterval(Duration.ofMillis(200)).until(() -> missingInKafka(messages) == 0);
+            kafka = Duration.ofNanos(System.nanoTime() - since);
             await().atMost(SETTLE)
                     .pollInterval(Duration.ofMillis(500))
-                    .until(() -> missingInKafka(messages) == 0 && missingInMongo(messages, mongoCounts()) == 0);
-            return Duration.ofNanos(System.nanoTime() - since);
+                    .until(() -> missingInMongo(messages, mongoCounts()) == 0);
+            mongo = Duration.ofNanos(System.nanoTime() - since);
         } catch (ConditionTimeoutException e) {
-            return null; // counted as lost below
+            // what is still missing is counted as lost
         }
+        return new Recovery(kafka, mongo);
     }
 
-    private Outcome count(String fault, Duration length, long deviceFailures, Duration recovery) {
+    private void log(String event) {
+        System.out.println(Instant.now() + " fault scenario " + prefix + ": " + event);
+    }
+
+    private Outcome count(String fault, Duration length, long deviceFailures, Recovery recovery) {
         Set<Long> all = new HashSet<>(acknowledged);
         Map<Long, Integer> stored = mongoCounts();
         long duplicatedInMongo = stored.values().stream().mapToLong(n -> n - 1L).sum();
@@ -164,7 +193,8 @@ final class Scenario {
                 missingInMongo(all, stored),
                 duplicatedInMongo,
                 telemetry.outOfOrder(),
-                recovery);
+                recovery.kafka(),
+                recovery.mongo());
         bench.sensorData().deleteMany(Filters.regex("deviceId", "^" + Pattern.quote(prefix)));
         return outcome;
     }
