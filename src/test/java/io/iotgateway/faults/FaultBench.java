@@ -76,7 +76,7 @@ final class FaultBench implements AutoCloseable {
         mongoLink = new FaultyLink(EmbeddedBrokers.freePort(), mongoPort);
         mongoClient = MongoClients.create("mongodb://127.0.0.1:" + mongoPort);
         List<TopicPartition> partitions = new ArrayList<>();
-        watcher = new Thread(() -> watch(partitions), "fault-kafka-watcher");
+        watcher = new Thread(() -> readRecords(partitions), "fault-kafka-watcher");
         watcher.setDaemon(true);
         watcher.start();
         await().atMost(Duration.ofSeconds(60)).until(() -> !partitions.isEmpty());
@@ -191,7 +191,7 @@ final class FaultBench implements AutoCloseable {
     }
 
     /** Reads everything the gateway writes from now on, and hands each record to the running scenario. */
-    private void watch(List<TopicPartition> assigned) {
+    private void readRecords(List<TopicPartition> assigned) {
         Properties config = new Properties();
         config.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, "127.0.0.1:" + kafkaLink.port());
         config.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class);

@@ -32,6 +32,8 @@ class FaultInjectionIT {
     private static final Duration BROKER_DOWN =
             DurationStyle.detectAndParse(System.getProperty("faults.brokerDown", "5s"));
     private static final Duration SHUTDOWN = Duration.ofSeconds(60);
+    /** The devices keep publishing while the gateway restarts (about as long as a start takes here). */
+    private static final Duration RESTART = Duration.ofSeconds(20);
 
     private final List<Scenario.Outcome> outcomes = new ArrayList<>();
     private FaultBench bench;
@@ -57,6 +59,7 @@ class FaultInjectionIT {
                 .run(
                         "gateway process killed (SIGKILL), restarted at once",
                         Duration.ZERO,
+                        RESTART,
                         () -> bench.gateway().kill(),
                         bench::startGatewayProcess);
         assertNothingLost(outcome);
@@ -69,6 +72,7 @@ class FaultInjectionIT {
                 .run(
                         "Kafka unreachable (connections reset, new ones refused)",
                         OUTAGE,
+                        Scenario.STEADY,
                         bench.kafkaLink()::refuse,
                         bench.kafkaLink()::restore);
         assertNothingLost(outcome);
@@ -81,6 +85,7 @@ class FaultInjectionIT {
                 .run(
                         "Kafka hanging (connections accepted, nothing answered)",
                         OUTAGE,
+                        Scenario.STEADY,
                         bench.kafkaLink()::hang,
                         bench.kafkaLink()::restore);
         assertNothingLost(outcome);
@@ -93,6 +98,7 @@ class FaultInjectionIT {
                 .run(
                         "MongoDB unreachable (connections reset, new ones refused)",
                         OUTAGE,
+                        Scenario.STEADY,
                         bench.mongoLink()::refuse,
                         bench.mongoLink()::restore);
         assertNothingLost(outcome);
@@ -105,6 +111,7 @@ class FaultInjectionIT {
                 .run(
                         "MQTT broker stopped and started again (sessions on disk)",
                         BROKER_DOWN,
+                        Scenario.STEADY,
                         bench::stopMqtt,
                         bench::startMqtt);
         assertNothingLost(outcome);
@@ -119,6 +126,7 @@ class FaultInjectionIT {
                 .run(
                         "gateway process stopped (SIGTERM, graceful), restarted",
                         Duration.ZERO,
+                        RESTART,
                         () -> exitCode[0] = bench.gateway().terminate(SHUTDOWN),
                         bench::startGatewayProcess);
         // The JVM's answer to SIGTERM after its shutdown hooks ran (128 + 15): the graceful path, not a crash.

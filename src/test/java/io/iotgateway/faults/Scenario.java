@@ -96,11 +96,11 @@ final class Scenario {
 
     /**
      * Runs the load, injects the fault after {@link #STEADY}, keeps it for {@code length}, repairs it, lets the load
-     * run on for {@link #STEADY}, and counts.
+     * run on for {@code afterRepair}, and counts.
      */
-    Outcome run(String fault, Duration length, Step inject, Step repair) throws Exception {
+    Outcome run(String fault, Duration length, Duration afterRepair, Step inject, Step repair) throws Exception {
         bench.watch(this);
-        int perDevice = (int) (RATE_PER_DEVICE * (2 * STEADY.toSeconds() + length.toSeconds()));
+        int perDevice = (int) (RATE_PER_DEVICE * (STEADY.toSeconds() + length.toSeconds() + afterRepair.toSeconds()));
         long sent = (long) perDevice * DEVICES;
         try (DeviceFleet fleet = new DeviceFleet(
                 bench.mqttUrl(),
