@@ -51,6 +51,8 @@ public final class GatewayProcess implements AutoCloseable {
                     .redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
                     .start();
+            // Should the test JVM end without closing it (a killed fork), the gateway must not outlive it.
+            Runtime.getRuntime().addShutdownHook(new Thread(process::destroyForcibly, "gateway-process-reaper"));
             return new GatewayProcess(process, log);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot start the gateway process", e);
