@@ -17,7 +17,7 @@ import org.springframework.boot.convert.DurationStyle;
 
 /**
  * Issue 6, the fault-injection suite. The gateway runs as a process of its own against brokers of its own; each
- * scenario publishes a counted stream at QoS 1 from {@value Scenario#DEVICES} devices, injects a fault mid-stream, and
+ * scenario publishes a counted stream at QoS 1 from many devices, injects a fault mid-stream, and
  * after recovery requires: nothing the broker acknowledged to a device lost in Kafka (or the dead-letter topic), order
  * kept per device, every valid message exactly once in MongoDB. Duplicates in Kafka are allowed (at least once) and
  * counted. The figures go to {@code target/faults/reliability.md} (copied into docs/reliability.md).
