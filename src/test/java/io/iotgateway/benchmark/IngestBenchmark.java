@@ -4,7 +4,10 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.iotgateway.support.DeliveryRecorder;
+import io.iotgateway.support.DeviceFleet;
 import io.iotgateway.support.GatewayIntegrationTest;
+import io.iotgateway.support.LoadResult;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;

@@ -65,7 +65,7 @@ public final class EmbeddedBrokers implements AutoCloseable {
         try {
             Files.createDirectories(workDir);
             EmbeddedHiveMQ mqtt = startMqtt(ports.mqtt(), workDir.resolve("hivemq"), false);
-            EmbeddedKafkaKraftBroker kafka = startKafka(ports.kafka(), workDir.resolve("kafka"));
+            EmbeddedKafkaKraftBroker kafka = startKafka(ports.kafka(), ports.kafka(), workDir.resolve("kafka"));
             Supplier<MongoBackend> backends;
             if (mongoFile == null) {
                 backends = MemoryBackend::new;
@@ -201,10 +201,26 @@ public final class EmbeddedBrokers implements AutoCloseable {
         return hivemq;
     }
 
-    private static EmbeddedKafkaKraftBroker startKafka(int port, Path dir) throws IOException {
+    /**
+     * A standalone Kafka broker with the gateway's topics, for a test that needs one of its own. Clients are told to
+     * connect to {@code advertisedPort} (e.g. a {@link FaultyLink} in front of {@code port}), so after the bootstrap
+     * every connection still goes there.
+     */
+    public static EmbeddedKafkaKraftBroker startKafkaBroker(int port, int advertisedPort, Path dir) {
+        try {
+            return startKafka(port, advertisedPort, dir);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static EmbeddedKafkaKraftBroker startKafka(int port, int advertisedPort, Path dir) throws IOException {
         EmbeddedKafkaKraftBroker kafka = new EmbeddedKafkaKraftBroker(1, PARTITIONS);
         // KRaft mode ignores kafkaPorts(); the listener property fixes the port. Own log dir: /tmp cleaners.
         kafka.brokerProperty("listeners", "EXTERNAL://127.0.0.1:" + port + ",CONTROLLER://127.0.0.1:0");
+        if (advertisedPort != port) {
+            kafka.brokerProperty("advertised.listeners", "EXTERNAL://127.0.0.1:" + advertisedPort);
+        }
         kafka.brokerProperty("log.dir", Files.createDirectories(dir).toString());
         kafka.brokerProperty("auto.create.topics.enable", "true");
         kafka.brokerProperty("num.partitions", "1");

@@ -1,12 +1,15 @@
-package io.iotgateway.benchmark;
+package io.iotgateway.support;
 
 import java.util.BitSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import org.HdrHistogram.Recorder;
 
-/** Counts what arrived per device: latency, duplicates, order. Thread-safe. */
-final class DeliveryRecorder {
+/**
+ * Counts what arrived per device: latency, duplicates, order (a message first seen after a later one of the same
+ * device). Thread-safe. Benchmarks and the fault suite both count with it.
+ */
+public final class DeliveryRecorder {
 
     private final Recorder latencyMicros = new Recorder(3);
     private final ConcurrentHashMap<Integer, DeviceState> devices = new ConcurrentHashMap<>();
@@ -15,7 +18,7 @@ final class DeliveryRecorder {
     private final AtomicLong outOfOrder = new AtomicLong();
     private final AtomicLong lastReceiveNanos = new AtomicLong();
 
-    void record(int device, int sequence, long sentNanos) {
+    public void record(int device, int sequence, long sentNanos) {
         long now = System.nanoTime();
         latencyMicros.recordValue(Math.max(0, (now - sentNanos) / 1000));
         received.incrementAndGet();
@@ -34,15 +37,34 @@ final class DeliveryRecorder {
         }
     }
 
-    long distinct() {
+    public long distinct() {
         return received.get() - duplicated.get();
     }
 
-    long received() {
+    public long received() {
         return received.get();
     }
 
-    LoadResult result(String name, long sent, long firstSendNanos) {
+    public long duplicated() {
+        return duplicated.get();
+    }
+
+    public long outOfOrder() {
+        return outOfOrder.get();
+    }
+
+    /** Whether message {@code sequence} of {@code device} arrived at least once. */
+    public boolean contains(int device, int sequence) {
+        DeviceState state = devices.get(device);
+        if (state == null) {
+            return false;
+        }
+        synchronized (state) {
+            return state.seen.get(sequence);
+        }
+    }
+
+    public LoadResult result(String name, long sent, long firstSendNanos) {
         var histogram = latencyMicros.getIntervalHistogram();
         double seconds = (lastReceiveNanos.get() - firstSendNanos) / 1e9;
         return new LoadResult(

@@ -1,9 +1,9 @@
-package io.iotgateway.benchmark;
+package io.iotgateway.support;
 
 import java.util.Locale;
 
 /** What one load run measured. Latency is from the publisher's send to the consumer's receipt. */
-record LoadResult(
+public record LoadResult(
         String name,
         long sent,
         long received,
@@ -15,7 +15,7 @@ record LoadResult(
         double p99Millis,
         double maxMillis) {
 
-    String row() {
+    public String row() {
         return String.format(
                 Locale.ROOT,
                 "| %s | %d | %d | %.0f | %.2f | %.2f | %.2f | %d | %d | %d |",
@@ -31,7 +31,7 @@ record LoadResult(
                 outOfOrder);
     }
 
-    static String header() {
+    public static String header() {
         return "| run | sent | received | msg/s | p50 ms | p99 ms | max ms | lost | duplicated | out of order |\n"
                 + "|---|---|---|---|---|---|---|---|---|---|";
     }

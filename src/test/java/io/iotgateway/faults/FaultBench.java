@@ -1,0 +1,246 @@
+package io.iotgateway.faults;
+
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.mongodb.client.MongoClient;
+import com.mongodb.client.MongoClients;
+import com.mongodb.client.MongoCollection;
+import de.bwaldvogel.mongo.MongoServer;
+import de.bwaldvogel.mongo.backend.memory.MemoryBackend;
+import io.iotgateway.support.EmbeddedBrokers;
+import io.iotgateway.support.FaultyLink;
+import io.iotgateway.support.GatewayProcess;
+import io.iotgateway.support.KafkaProbe;
+import io.iotgateway.support.MqttDevice;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.bson.Document;
+import org.springframework.kafka.test.EmbeddedKafkaKraftBroker;
+
+/**
+ * Brokers of the fault suite's own (other tests keep the shared ones), the gateway under test as a separate process,
+ * and a watcher that sees every record the gateway writes to Kafka. Kafka and MongoDB are reached through a
+ * {@link FaultyLink}, so they can be made unreachable (refused) or hanging; the MQTT broker keeps its sessions on
+ * disk and can be restarted.
+ */
+final class FaultBench implements AutoCloseable {
+
+    static final String TELEMETRY = "device.telemetry";
+    static final String DEAD_LETTERS = "device.telemetry.dlq";
+    static final String GATEWAY_CLIENT_ID = "gw-faults";
+    private static final String PROBE_DEVICE = "fault-probe";
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final Path dir;
+    private final int mqttPort = EmbeddedBrokers.freePort();
+    private final EmbeddedKafkaKraftBroker kafka;
+    private final FaultyLink kafkaLink;
+    private final MongoServer mongo;
+    private final FaultyLink mongoLink;
+    private final MongoClient mongoClient;
+    private final AtomicBoolean watching = new AtomicBoolean(true);
+    private final AtomicInteger probesSeen = new AtomicInteger();
+    private final Thread watcher;
+    private EmbeddedBrokers.MqttBroker mqtt;
+    private GatewayProcess gateway;
+    private int gatewayStarts;
+    private volatile Scenario current;
+
+    FaultBench(Path dir) {
+        this.dir = dir.toAbsolutePath();
+        mqtt = EmbeddedBrokers.startMqttBroker(mqttPort, this.dir.resolve("mqtt"), true);
+        int kafkaPort = EmbeddedBrokers.freePort();
+        kafkaLink = new FaultyLink(EmbeddedBrokers.freePort(), kafkaPort);
+        kafka = EmbeddedBrokers.startKafkaBroker(kafkaPort, kafkaLink.port(), this.dir.resolve("kafka"));
+        mongo = new MongoServer(new MemoryBackend());
+        int mongoPort = EmbeddedBrokers.freePort();
+        mongo.bind("127.0.0.1", mongoPort);
+        mongoLink = new FaultyLink(EmbeddedBrokers.freePort(), mongoPort);
+        mongoClient = MongoClients.create("mongodb://127.0.0.1:" + mongoPort);
+        List<TopicPartition> partitions = new ArrayList<>();
+        watcher = new Thread(() -> readRecords(partitions), "fault-kafka-watcher");
+        watcher.setDaemon(true);
+        watcher.start();
+        await().atMost(Duration.ofSeconds(60)).until(() -> !partitions.isEmpty());
+    }
+
+    String mqttUrl() {
+        return "tcp://127.0.0.1:" + mqttPort;
+    }
+
+    FaultyLink kafkaLink() {
+        return kafkaLink;
+    }
+
+    FaultyLink mongoLink() {
+        return mongoLink;
+    }
+
+    MongoCollection<Document> sensorData() {
+        return mongoClient.getDatabase("iot").getCollection("sensorData");
+    }
+
+    void watch(Scenario scenario) {
+        current = scenario;
+    }
+
+    /** Starts the gateway process and waits until its subscription delivers into Kafka. */
+    GatewayProcess startGateway() {
+        startGatewayProcess();
+        try (MqttDevice probe = new MqttDevice(mqttUrl())) {
+            int seen = probesSeen.get();
+            AtomicInteger n = new AtomicInteger();
+            await().atMost(Duration.ofMinutes(3))
+                    .pollInterval(Duration.ofSeconds(1))
+                    .until(() -> {
+                        if (!gateway.isAlive()) {
+                            throw new IllegalStateException("the gateway process exited; see " + gateway.log());
+                        }
+                        int i = n.incrementAndGet();
+                        probe.publish(
+                                "devices/" + PROBE_DEVICE + "/telemetry",
+                                "{\"sensorType\":\"probe\",\"value\":" + i + ",\"timestamp\":" + (1_763_320_000L + i)
+                                        + "}");
+                        return probesSeen.get() > seen;
+                    });
+        }
+        return gateway;
+    }
+
+    /** Starts the gateway process with the same MQTT client id (so the same broker session) and returns at once. */
+    GatewayProcess startGatewayProcess() {
+        gatewayStarts++;
+        gateway = GatewayProcess.start(
+                Map.of(
+                        "gateway.mqtt.broker-url",
+                        mqttUrl(),
+                        "gateway.mqtt.client-id",
+                        GATEWAY_CLIENT_ID,
+                        "camel.component.kafka.brokers",
+                        "127.0.0.1:" + kafkaLink.port(),
+                        "spring.data.mongodb.uri",
+                        "mongodb://127.0.0.1:" + mongoLink.port() + "/iot?serverSelectionTimeoutMS=2000",
+                        // Ingest and persistence are under test; the rest would only share the two cores.
+                        "gateway.analytics.enabled",
+                        "false",
+                        "gateway.commands.enabled",
+                        "false",
+                        "gateway.live.enabled",
+                        "false"),
+                dir.resolve("gateway-" + gatewayStarts + ".log"));
+        return gateway;
+    }
+
+    GatewayProcess gateway() {
+        return gateway;
+    }
+
+    /** The MQTT broker goes down (its sessions and queued messages are on disk). */
+    void stopMqtt() throws Exception {
+        mqtt.close();
+    }
+
+    /** The MQTT broker comes back on its port and data. */
+    void startMqtt() {
+        mqtt = EmbeddedBrokers.startMqttBroker(mqttPort, dir.resolve("mqtt"), true);
+    }
+
+    /**
+     * Keeps a fault in place for its duration. This is the fault's length, not a wait for something to happen (those
+     * use Awaitility).
+     */
+    static void hold(Duration duration) {
+        long end = System.nanoTime() + duration.toNanos();
+        long left;
+        while ((left = end - System.nanoTime()) > 0) {
+            LockSupport.parkNanos(left);
+        }
+    }
+
+    @Override
+    public void close() throws Exception {
+        watching.set(false);
+        if (gateway != null) {
+            gateway.close();
+        }
+        watcher.join(10_000);
+        mongoClient.close();
+        kafkaLink.close();
+        mongoLink.close();
+        mongo.shutdownNow();
+        kafka.destroy();
+        mqtt.close();
+    }
+
+    /** Reads everything the gateway writes from now on, and hands each record to the running scenario. */
+    private void readRecords(List<TopicPartition> assigned) {
+        Properties config = new Properties();
+        config.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, "127.0.0.1:" + kafkaLink.port());
+        config.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class);
+        config.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
+        config.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(config)) {
+            List<TopicPartition> partitions = new ArrayList<>();
+            for (String topic : List.of(TELEMETRY, DEAD_LETTERS)) {
+                consumer.partitionsFor(topic, Duration.ofSeconds(30))
+                        .forEach(p -> partitions.add(new TopicPartition(topic, p.partition())));
+            }
+            consumer.assign(partitions);
+            consumer.seekToEnd(partitions);
+            partitions.forEach(consumer::position);
+            assigned.addAll(partitions);
+            while (watching.get()) {
+                for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(100))) {
+                    dispatch(record);
+                }
+            }
+        }
+    }
+
+    private void dispatch(ConsumerRecord<String, byte[]> record) {
+        if (record.topic().equals(TELEMETRY)) {
+            if (PROBE_DEVICE.equals(record.key())) {
+                probesSeen.incrementAndGet();
+                return;
+            }
+            Scenario scenario = current;
+            if (scenario != null && record.key() != null && record.key().startsWith(scenario.prefix())) {
+                try {
+                    JsonNode body = JSON.readTree(record.value());
+                    scenario.telemetry(
+                            record.key(),
+                            body.path("value").asInt(),
+                            body.path("metadata").path("sentNanos").asLong());
+                } catch (IOException e) {
+                    throw new IllegalStateException("unreadable telemetry record " + record, e);
+                }
+            }
+        } else {
+            // A dead letter keeps the device's original bytes; the source topic names the device.
+            String source = KafkaProbe.header(record, "x-source-topic");
+            Scenario scenario = current;
+            if (scenario != null && source != null && source.startsWith("devices/" + scenario.prefix())) {
+                String deviceId = source.substring("devices/".length(), source.lastIndexOf('/'));
+                scenario.deadLetter(deviceId, new String(record.value(), StandardCharsets.UTF_8));
+            }
+        }
+    }
+}

@@ -1,0 +1,251 @@
+package io.iotgateway.faults;
+
+import static org.awaitility.Awaitility.await;
+
+import com.mongodb.client.model.Filters;
+import com.mongodb.client.model.Projections;
+import io.iotgateway.support.DeliveryRecorder;
+import io.iotgateway.support.DeviceFleet;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.awaitility.core.ConditionTimeoutException;
+import org.bson.Document;
+
+/**
+ * One fault scenario: a counted QoS 1 stream from many devices (every {@value #INVALID_EVERY}th message invalid, so
+ * the dead-letter path is under the fault too), the fault injected mid-stream and repaired, then the accounting: every
+ * message the broker acknowledged to a device must be in Kafka (or the dead-letter topic), in order per device, and
+ * every valid one exactly once in MongoDB.
+ */
+final class Scenario {
+
+    static final int DEVICES = Integer.getInteger("faults.devices", 20);
+    static final int RATE_PER_DEVICE = Integer.getInteger("faults.ratePerDevice", 10);
+    static final int INVALID_EVERY = 25;
+    /** Load before the fault and after the repair. */
+    static final Duration STEADY = Duration.ofSeconds(5);
+
+    private static final Duration SETTLE = Duration.ofMinutes(3);
+    private static final Pattern DEAD_LETTER = Pattern.compile("\"value\":(\\d+),.*\"sentNanos\":(\\d+)");
+
+    /** A step of the fault: injecting it or repairing it. */
+    @FunctionalInterface
+    interface Step {
+        void run() throws Exception;
+    }
+
+    /**
+     * What one scenario measured. Recovery: from the repair (or restart) until every message acknowledged to a device
+     * before it is in Kafka, and until the valid ones are in MongoDB too; null when that did not happen in time.
+     */
+    record Outcome(
+            String scenario,
+            String fault,
+            Duration faultLength,
+            long acknowledged,
+            long deviceFailures,
+            long deadLettered,
+            long lostInKafka,
+            long duplicatedInKafka,
+            long lostInMongo,
+            long duplicatedInMongo,
+            long outOfOrder,
+            Duration recoveryKafka,
+            Duration recoveryMongo) {}
+
+    private record Recovery(Duration kafka, Duration mongo) {}
+
+    private final FaultBench bench;
+    private final String prefix;
+    private final DeliveryRecorder telemetry = new DeliveryRecorder();
+    private final DeliveryRecorder deadLetters = new DeliveryRecorder();
+    private final Set<Long> acknowledged = ConcurrentHashMap.newKeySet();
+
+    Scenario(FaultBench bench, String name) {
+        this.bench = bench;
+        this.prefix = name + "-" + UUID.randomUUID().toString().substring(0, 6) + "-d";
+    }
+
+    String prefix() {
+        return prefix;
+    }
+
+    void telemetry(String deviceId, int sequence, long sentNanos) {
+        telemetry.record(device(deviceId), sequence, sentNanos);
+    }
+
+    void deadLetter(String deviceId, String body) {
+        Matcher m = DEAD_LETTER.matcher(body);
+        if (m.find()) {
+            deadLetters.record(device(deviceId), Integer.parseInt(m.group(1)), Long.parseLong(m.group(2)));
+        }
+    }
+
+    /**
+     * Runs the load, injects the fault after {@link #STEADY}, keeps it for {@code length}, repairs it, lets the load
+     * run on for {@code afterRepair}, and counts.
+     */
+    Outcome run(String fault, Duration length, Duration afterRepair, Step inject, Step repair) throws Exception {
+        bench.watch(this);
+        int perDevice = (int) (RATE_PER_DEVICE * (STEADY.toSeconds() + length.toSeconds() + afterRepair.toSeconds()));
+        long sent = (long) perDevice * DEVICES;
+        try (DeviceFleet fleet = new DeviceFleet(
+                bench.mqttUrl(),
+                DEVICES,
+                prefix,
+                device -> "devices/" + prefix + device + "/telemetry",
+                DeviceFleet.Options.benchmark()
+                        .survivingBrokerRestarts()
+                        .payloads(Scenario::payload)
+                        .acknowledgements((device, sequence) -> acknowledged.add(key(device, sequence))))) {
+            CompletableFuture<Long> load = CompletableFuture.supplyAsync(() -> {
+                try {
+                    return fleet.publish(perDevice, RATE_PER_DEVICE * DEVICES);
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            long steady = STEADY.toSeconds() * RATE_PER_DEVICE * DEVICES;
+            await().atMost(Duration.ofMinutes(1)).until(() -> acknowledged.size() >= steady);
+
+            log("injecting " + fault);
+            inject.run();
+            FaultBench.hold(length);
+            long repairedAt = System.nanoTime();
+            Set<Long> backlog = new HashSet<>(acknowledged);
+            repair.run();
+            log("repaired; " + backlog.size() + " messages acknowledged so far");
+            Recovery recovery = awaitDelivered(backlog, repairedAt);
+            log("recovered: " + recovery);
+
+            try {
+                load.get(SETTLE.toSeconds(), TimeUnit.SECONDS);
+            } catch (TimeoutException e) {
+                throw new IllegalStateException(
+                        "the devices did not finish publishing: " + fleet.connected() + " of " + DEVICES
+                                + " connected, " + acknowledged.size() + " of " + sent + " acknowledged",
+                        e);
+            }
+            log("load done; " + acknowledged.size() + " acknowledged, " + fleet.failed() + " failed at the device");
+            long expected = sent - fleet.failed();
+            await().atMost(Duration.ofMinutes(1)).until(() -> acknowledged.size() >= expected);
+            awaitDelivered(new HashSet<>(acknowledged), System.nanoTime());
+            log("all delivered");
+            // Late duplicates (a redelivery still on its way) count too: wait until nothing more arrives.
+            AtomicLong last = new AtomicLong(-1);
+            await().atMost(Duration.ofMinutes(1))
+                    .pollInterval(Duration.ofSeconds(1))
+                    .until(() -> last.getAndSet(telemetry.received() + deadLetters.received())
+                            == telemetry.received() + deadLetters.received());
+            return count(fault, length, fleet.failed(), recovery);
+        } finally {
+            bench.watch(null);
+        }
+    }
+
+    /** Waits (bounded) until all of {@code messages} are in Kafka, then the valid ones in MongoDB; null if not. */
+    private Recovery awaitDelivered(Set<Long> messages, long since) {
+        Duration kafka = null;
+        Duration mongo = null;
+        try {
+            await().atMost(SETTLE).pollInterval(Duration.ofMillis(200)).until(() -> missingInKafka(messages) == 0);
+            kafka = Duration.ofNanos(System.nanoTime() - since);
+            await().atMost(SETTLE)
+                    .pollInterval(Duration.ofMillis(500))
+                    .until(() -> missingInMongo(messages, mongoCounts()) == 0);
+            mongo = Duration.ofNanos(System.nanoTime() - since);
+        } catch (ConditionTimeoutException e) {
+            // what is still missing is counted as lost
+        }
+        return new Recovery(kafka, mongo);
+    }
+
+    private void log(String event) {
+        System.out.println(Instant.now() + " fault scenario " + prefix + ": " + event);
+    }
+
+    private Outcome count(String fault, Duration length, long deviceFailures, Recovery recovery) {
+        Set<Long> all = new HashSet<>(acknowledged);
+        Map<Long, Integer> stored = mongoCounts();
+        long duplicatedInMongo = stored.values().stream().mapToLong(n -> n - 1L).sum();
+        Outcome outcome = new Outcome(
+                prefix.substring(0, prefix.indexOf('-')),
+                fault,
+                length,
+                all.size(),
+                deviceFailures,
+                deadLetters.distinct(),
+                missingInKafka(all),
+                telemetry.duplicated() + deadLetters.duplicated(),
+                missingInMongo(all, stored),
+                duplicatedInMongo,
+                telemetry.outOfOrder(),
+                recovery.kafka(),
+                recovery.mongo());
+        bench.sensorData().deleteMany(Filters.regex("deviceId", "^" + Pattern.quote(prefix)));
+        return outcome;
+    }
+
+    private long missingInKafka(Set<Long> messages) {
+        return messages.stream()
+                .filter(k -> {
+                    int device = (int) (k >>> 32);
+                    int sequence = (int) (long) k;
+                    return !telemetry.contains(device, sequence) && !deadLetters.contains(device, sequence);
+                })
+                .count();
+    }
+
+    private static long missingInMongo(Set<Long> messages, Map<Long, Integer> stored) {
+        return messages.stream()
+                .filter(k -> valid((int) (long) k) && !stored.containsKey(k))
+                .count();
+    }
+
+    /** Documents per message (device and sequence number) in MongoDB. */
+    private Map<Long, Integer> mongoCounts() {
+        Map<Long, Integer> counts = new HashMap<>();
+        for (Document document : bench.sensorData()
+                .find(Filters.regex("deviceId", "^" + Pattern.quote(prefix)))
+                .projection(Projections.include("deviceId", "value"))) {
+            long key = key(device(document.getString("deviceId")), ((Number) document.get("value")).intValue());
+            counts.merge(key, 1, Integer::sum);
+        }
+        return counts;
+    }
+
+    private int device(String deviceId) {
+        return Integer.parseInt(deviceId.substring(prefix.length()));
+    }
+
+    private static long key(int device, int sequence) {
+        return ((long) device << 32) | sequence;
+    }
+
+    private static boolean valid(int sequence) {
+        return sequence % INVALID_EVERY != INVALID_EVERY - 1;
+    }
+
+    /**
+     * A reading whose value is its sequence number; the device timestamp makes its message id stable across
+     * redeliveries. An invalid one is cut short (not JSON) and must end in the dead-letter topic.
+     */
+    private static byte[] payload(int device, int sequence) {
+        String json = "{\"sensorType\":\"seq\",\"value\":" + sequence + ",\"timestamp\":" + (1_763_320_000L + sequence)
+                + ",\"sentNanos\":" + System.nanoTime();
+        return (valid(sequence) ? json + "}" : json).getBytes(StandardCharsets.UTF_8);
+    }
+}

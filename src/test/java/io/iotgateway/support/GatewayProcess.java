@@ -1,0 +1,113 @@
+package io.iotgateway.support;
+
+import io.iotgateway.IotGatewayApplication;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The gateway as an operating-system process of its own (the test class path, the test profile), for faults that need
+ * a process boundary: a hard kill (SIGKILL, nothing runs on the way out) and a SIGTERM (the graceful shutdown a
+ * container runtime asks for). Its output goes to a log file.
+ */
+public final class GatewayProcess implements AutoCloseable {
+
+    private final Process process;
+    private final Path log;
+
+    private GatewayProcess(Process process, Path log) {
+        this.process = process;
+        this.log = log;
+    }
+
+    /** Starts the gateway with {@code settings} as command-line properties (they outrank application.yaml). */
+    public static GatewayProcess start(Map<String, String> settings, Path log) {
+        Map<String, String> all = new LinkedHashMap<>();
+        all.put("spring.profiles.active", "test");
+        all.put("server.port", "0");
+        all.put("spring.jmx.enabled", "false");
+        all.put("camel.main.jmx-enabled", "false");
+        all.putAll(settings);
+        List<String> command = new ArrayList<>(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                // Two cores are shared with the test JVM and its brokers: a small heap and a cheap collector.
+                "-Xmx512m",
+                "-XX:+UseSerialGC",
+                "-XX:TieredStopAtLevel=1",
+                "-cp",
+                classPath(),
+                IotGatewayApplication.class.getName()));
+        all.forEach((key, value) -> command.add("--" + key + "=" + value));
+        try {
+            Files.createDirectories(log.toAbsolutePath().getParent());
+            Process process = new ProcessBuilder(command)
+                    .redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
+                    .start();
+            // Should the test JVM end without closing it (a killed fork), the gateway must not outlive it.
+            Runtime.getRuntime().addShutdownHook(new Thread(process::destroyForcibly, "gateway-process-reaper"));
+            return new GatewayProcess(process, log);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot start the gateway process", e);
+        }
+    }
+
+    public long pid() {
+        return process.pid();
+    }
+
+    public boolean isAlive() {
+        return process.isAlive();
+    }
+
+    public Path log() {
+        return log;
+    }
+
+    /** SIGKILL: no shutdown hook, no drain, connections dropped by the kernel. Waits until the process is gone. */
+    public void kill() {
+        process.destroyForcibly();
+        awaitExit(Duration.ofSeconds(30));
+    }
+
+    /** SIGTERM: the graceful shutdown. Waits (bounded) until the process has exited and returns its exit code. */
+    public int terminate(Duration timeout) {
+        process.destroy();
+        return awaitExit(timeout);
+    }
+
+    private int awaitExit(Duration timeout) {
+        try {
+            if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+                process.destroyForcibly();
+                throw new IllegalStateException(
+                        "gateway process " + process.pid() + " did not exit within " + timeout + "; see " + log);
+            }
+            return process.exitValue();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @Override
+    public void close() {
+        if (process.isAlive()) {
+            process.destroyForcibly();
+            awaitExit(Duration.ofSeconds(30));
+        }
+    }
+
+    /** Surefire may start tests through a manifest-only jar; it names the real class path in its own property. */
+    private static String classPath() {
+        String surefire = System.getProperty("surefire.test.class.path");
+        return surefire != null && !surefire.isBlank() ? surefire : System.getProperty("java.class.path");
+    }
+}
