@@ -17,9 +17,12 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.KeyStore;
+import java.security.cert.Certificate;
 import java.time.Duration;
 import java.util.Map;
 import java.util.UUID;
+import javax.net.ssl.KeyManager;
+import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLSocketFactory;
 import javax.net.ssl.TrustManagerFactory;
@@ -34,9 +37,9 @@ import org.springframework.boot.web.context.WebServerApplicationContext;
 import org.springframework.context.ConfigurableApplicationContext;
 
 /**
- * The gateway against a real MQTT broker that speaks only TLS and accepts only a user name and password (embedded
- * HiveMQ with a TLS listener and an authenticator from its extension SDK), with a CA made for this test. One broker
- * for the class; one gateway instance per test.
+ * The gateway against a real MQTT broker that speaks only TLS, requires a client certificate and accepts only a user
+ * name and password (embedded HiveMQ with a TLS listener and an authenticator from its extension SDK), with a CA made
+ * for this test. One broker for the class; one gateway instance per test.
  */
 @ExtendWith(OutputCaptureExtension.class)
 class MqttTlsIT extends GatewayIntegrationTest {
@@ -49,6 +52,9 @@ class MqttTlsIT extends GatewayIntegrationTest {
 
     private static Path trustedCa;
     private static Path otherCa;
+    private static Path gatewayCertificate;
+    private static Path gatewayKey;
+    private static TestCertificates.Issued deviceCertificate;
     private static EmbeddedBrokers.MqttBroker broker;
     private static String url;
 
@@ -58,9 +64,14 @@ class MqttTlsIT extends GatewayIntegrationTest {
         trustedCa = ca.writeCertificatePem(DIR.resolve("ca.pem"));
         otherCa = TestCertificates.authority("someone-else").writeCertificatePem(DIR.resolve("other-ca.pem"));
         Path serverStore = ca.issue("localhost").writeKeyStore(DIR.resolve("broker.jks"));
+        Path clientCas = ca.writeTrustStore(DIR.resolve("client-cas.jks"), "JKS");
+        TestCertificates.Issued gateway = ca.issue("iot-gateway");
+        gatewayCertificate = gateway.writeCertificatePem(DIR.resolve("gateway.pem"));
+        gatewayKey = gateway.writePrivateKeyPem(DIR.resolve("gateway.key"));
+        deviceCertificate = ca.issue("device");
         int port = EmbeddedBrokers.freePort();
         broker = EmbeddedBrokers.startMqttTlsBroker(
-                port, DIR.resolve("broker"), serverStore, TestCertificates.STORE_PASSWORD, USER, PASSWORD);
+                port, DIR.resolve("broker"), serverStore, clientCas, TestCertificates.STORE_PASSWORD, USER, PASSWORD);
         url = "ssl://localhost:" + port;
     }
 
@@ -71,14 +82,23 @@ class MqttTlsIT extends GatewayIntegrationTest {
 
     @Test
     void overTlsWithCredentialsADevicesMessageReachesKafka() throws Exception {
-        // the broker really demands both: a client without the password is refused
-        assertThatThrownBy(() -> new MqttDevice(url, options -> options.setSocketFactory(trusting(trustedCa))).close())
+        // the broker really demands all of it: a client without the password, or without a certificate, is refused
+        assertThatThrownBy(() -> new MqttDevice(
+                                url, options -> options.setSocketFactory(tls(trustedCa, deviceCertificate)))
+                        .close())
+                .hasMessageContaining("cannot connect");
+        assertThatThrownBy(() -> new MqttDevice(url, options -> {
+                            options.setSocketFactory(tls(trustedCa, null));
+                            options.setUserName(USER);
+                            options.setPassword(PASSWORD.getBytes(StandardCharsets.UTF_8));
+                        })
+                        .close())
                 .hasMessageContaining("cannot connect");
 
         try (ConfigurableApplicationContext gateway =
                         GatewayInstance.start(tlsSettings("gw-tls", trustedCa, PASSWORD));
                 MqttDevice device = new MqttDevice(url, options -> {
-                    options.setSocketFactory(trusting(trustedCa));
+                    options.setSocketFactory(tls(trustedCa, deviceCertificate));
                     options.setUserName(USER);
                     options.setPassword(PASSWORD.getBytes(StandardCharsets.UTF_8));
                 })) {
@@ -117,14 +137,25 @@ class MqttTlsIT extends GatewayIntegrationTest {
 
     private static Map<String, String> tlsSettings(String clientId, Path ca, String password) {
         return Map.of(
-                "gateway.mqtt.broker-url", url,
-                "gateway.mqtt.client-id", clientId,
-                "gateway.mqtt.username", USER,
-                "gateway.mqtt.password", password,
-                "gateway.mqtt.ssl-bundle", "mqtt-test",
-                "spring.ssl.bundle.pem.mqtt-test.truststore.certificate", "file:" + ca.toAbsolutePath(),
+                "gateway.mqtt.broker-url",
+                url,
+                "gateway.mqtt.client-id",
+                clientId,
+                "gateway.mqtt.username",
+                USER,
+                "gateway.mqtt.password",
+                password,
+                "gateway.mqtt.ssl-bundle",
+                "mqtt-test",
+                "spring.ssl.bundle.pem.mqtt-test.truststore.certificate",
+                "file:" + ca.toAbsolutePath(),
+                "spring.ssl.bundle.pem.mqtt-test.keystore.certificate",
+                "file:" + gatewayCertificate.toAbsolutePath(),
+                "spring.ssl.bundle.pem.mqtt-test.keystore.private-key",
+                "file:" + gatewayKey.toAbsolutePath(),
                 // this test is about the connection; the shared context already stores what reaches Kafka
-                "gateway.persistence.enabled", "false");
+                "gateway.persistence.enabled",
+                "false");
     }
 
     private static JsonNode mqttHealth(Http http) throws Exception {
@@ -137,7 +168,8 @@ class MqttTlsIT extends GatewayIntegrationTest {
         return ((WebServerApplicationContext) gateway).getWebServer().getPort();
     }
 
-    private static SSLSocketFactory trusting(Path caPem) {
+    /** A device's TLS: trusts the CA in {@code caPem}, presents {@code certificate} when given. */
+    private static SSLSocketFactory tls(Path caPem, TestCertificates.Issued certificate) {
         try (InputStream in = new FileInputStream(caPem.toFile())) {
             KeyStore trust = KeyStore.getInstance("PKCS12");
             trust.load(null, null);
@@ -147,8 +179,21 @@ class MqttTlsIT extends GatewayIntegrationTest {
             TrustManagerFactory trustManagers =
                     TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
             trustManagers.init(trust);
+            KeyManager[] keyManagers = null;
+            if (certificate != null) {
+                KeyStore keys = KeyStore.getInstance("PKCS12");
+                keys.load(null, null);
+                keys.setKeyEntry(
+                        "device",
+                        certificate.keys().getPrivate(),
+                        TestCertificates.STORE_PASSWORD.toCharArray(),
+                        new Certificate[] {certificate.certificate(), certificate.issuer()});
+                KeyManagerFactory factory = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+                factory.init(keys, TestCertificates.STORE_PASSWORD.toCharArray());
+                keyManagers = factory.getKeyManagers();
+            }
             SSLContext context = SSLContext.getInstance("TLS");
-            context.init(null, trustManagers.getTrustManagers(), null);
+            context.init(keyManagers, trustManagers.getTrustManagers(), null);
             return context.getSocketFactory();
         } catch (Exception e) {
             throw new IllegalStateException(e);

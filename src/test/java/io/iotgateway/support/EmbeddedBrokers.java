@@ -158,10 +158,17 @@ public final class EmbeddedBrokers implements AutoCloseable {
 
     /**
      * A broker with only a TLS listener (server key store: key and chain, JKS) that accepts a connection only with this
-     * user name and password, checked by an authenticator registered through HiveMQ's extension SDK.
+     * user name and password, checked by an authenticator registered through HiveMQ's extension SDK, and only from a
+     * client whose certificate a CA in {@code clientTrustStore} (JKS) signed.
      */
     public static MqttBroker startMqttTlsBroker(
-            int port, Path dir, Path serverKeyStore, String storePassword, String user, String password) {
+            int port,
+            Path dir,
+            Path serverKeyStore,
+            Path clientTrustStore,
+            String storePassword,
+            String user,
+            String password) {
         String listener =
                 """
                 <tls-tcp-listener>
@@ -173,10 +180,21 @@ public final class EmbeddedBrokers implements AutoCloseable {
                             <password>%s</password>
                             <private-key-password>%s</private-key-password>
                         </keystore>
+                        <truststore>
+                            <path>%s</path>
+                            <password>%s</password>
+                        </truststore>
+                        <client-authentication-mode>REQUIRED</client-authentication-mode>
                     </tls>
                 </tls-tcp-listener>
                 """
-                        .formatted(port, serverKeyStore.toAbsolutePath(), storePassword, storePassword);
+                        .formatted(
+                                port,
+                                serverKeyStore.toAbsolutePath(),
+                                storePassword,
+                                storePassword,
+                                clientTrustStore.toAbsolutePath(),
+                                storePassword);
         EmbeddedExtension authentication = EmbeddedExtension.builder()
                 .withId("test-authentication")
                 .withName("test authentication")

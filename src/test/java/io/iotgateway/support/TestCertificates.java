@@ -27,6 +27,7 @@ import org.bouncycastle.cert.X509v3CertificateBuilder;
 import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
 import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
 import org.bouncycastle.openssl.jcajce.JcaPEMWriter;
+import org.bouncycastle.openssl.jcajce.JcaPKCS8Generator;
 import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 
 /**
@@ -92,8 +93,13 @@ public final class TestCertificates {
 
     /** A trust store (PKCS12) holding the CA certificate. */
     public Path writeTrustStore(Path file) {
+        return writeTrustStore(file, "PKCS12");
+    }
+
+    /** A trust store of this type ({@code PKCS12}, {@code JKS}) holding the CA certificate. */
+    public Path writeTrustStore(Path file, String type) {
         try {
-            KeyStore store = KeyStore.getInstance("PKCS12");
+            KeyStore store = KeyStore.getInstance(type);
             store.load(null, null);
             store.setCertificateEntry("ca", certificate);
             return save(store, file);
@@ -104,6 +110,24 @@ public final class TestCertificates {
 
     /** A key pair and its certificate, issued by a {@link TestCertificates} authority. */
     public record Issued(KeyPair keys, X509Certificate certificate, X509Certificate issuer) {
+
+        /** The certificate as a PEM file. */
+        public Path writeCertificatePem(Path file) {
+            return writePem(file, certificate);
+        }
+
+        /**
+         * The private key as a PKCS#8 PEM file ({@code BEGIN PRIVATE KEY}). (An EC key in the SEC1 form,
+         * {@code BEGIN EC PRIVATE KEY}, as BouncyCastle writes it by default, was loaded by a Spring Boot PEM SSL
+         * bundle without error but never offered in a TLS handshake.)
+         */
+        public Path writePrivateKeyPem(Path file) {
+            try {
+                return writePem(file, new JcaPKCS8Generator(keys.getPrivate(), null).generate());
+            } catch (org.bouncycastle.util.io.pem.PemGenerationException e) {
+                throw new IllegalStateException(e);
+            }
+        }
 
         /** A JKS key store with the key and its chain (what a server presents). */
         public Path writeKeyStore(Path file) {
