@@ -2,6 +2,7 @@ package io.iotgateway.analytics;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.iotgateway.config.GatewayProperties;
+import io.iotgateway.config.KafkaSecurityProperties;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
@@ -39,13 +40,19 @@ class AnalyticsStreams implements SmartLifecycle {
     private final String instanceId;
     private final ObjectMapper json;
     private final MeterRegistry meters;
+    private final KafkaSecurityProperties security;
     private final Counter skipped;
     private volatile KafkaStreams streams;
     private volatile KafkaStreamsMetrics streamsMetrics;
 
     AnalyticsStreams(
-            AnalyticsProperties properties, GatewayProperties gateway, ObjectMapper json, MeterRegistry meters) {
+            AnalyticsProperties properties,
+            GatewayProperties gateway,
+            KafkaSecurityProperties security,
+            ObjectMapper json,
+            MeterRegistry meters) {
         this.properties = properties;
+        this.security = security;
         this.telemetryTopic = gateway.topics().telemetry();
         this.instanceId = gateway.mqtt().clientId() + "-analytics";
         this.json = json;
@@ -123,8 +130,10 @@ class AnalyticsStreams implements SmartLifecycle {
         return metric.metricValue() instanceof Number n ? n.doubleValue() : 0;
     }
 
-    private Properties config() {
+    Properties config() {
         Properties config = new Properties();
+        // TLS and SASL as every other Kafka client of the gateway (gateway.kafka)
+        config.putAll(security.clientProperties());
         config.put(StreamsConfig.APPLICATION_ID_CONFIG, properties.applicationId());
         config.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, properties.bootstrapServers());
         config.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);

@@ -46,7 +46,11 @@ public record GatewayProperties(
                     String sharedGroup,
             @NotNull @Min(value = 1, message = "must be at least 1 second so the session survives a restart")
                     Long sessionExpirySeconds,
-            @NotNull @Min(1) Integer receiveMaximum) {}
+            @NotNull @Min(1) Integer receiveMaximum,
+            // Name of a Spring Boot SSL bundle (spring.ssl.bundle.*) with the CA that signed the broker's certificate
+            // and,
+            // for mutual TLS, the gateway's client certificate; empty: the JVM's default trust store. See MqttTls.
+            String sslBundle) {}
 
     public record Topics(
             @NotBlank @Pattern(regexp = TopicTemplate.KAFKA_TOPIC_NAME, message = "must be a Kafka topic name")

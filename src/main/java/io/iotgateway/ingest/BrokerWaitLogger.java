@@ -36,7 +36,7 @@ class BrokerWaitLogger extends EventNotifierSupport {
                     "Waiting for MQTT broker {}: route {} cannot subscribe ({}); attempt {}, retrying with back-off",
                     brokerUrl,
                     failure.getRoute().getRouteId(),
-                    cause == null ? "unknown cause" : cause.getMessage(),
+                    reason(cause),
                     failure.getAttempt());
         } else if (event instanceof CamelEvent.RouteStartedEvent started && isIngest(started)) {
             LOG.info(
@@ -44,6 +44,23 @@ class BrokerWaitLogger extends EventNotifierSupport {
                     brokerUrl,
                     started.getRoute().getRouteId());
         }
+    }
+
+    /**
+     * Paho wraps TLS failures in a generic "Unable to connect ... RC: 0": the root cause (an untrusted certificate, a
+     * host name mismatch) is what an operator needs, so it is added.
+     */
+    static String reason(Throwable cause) {
+        if (cause == null) {
+            return "unknown cause";
+        }
+        Throwable root = cause;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        return root == cause || root.getMessage() == null
+                ? cause.getMessage()
+                : cause.getMessage() + "; cause: " + root.getClass().getSimpleName() + ": " + root.getMessage();
     }
 
     private static boolean isIngest(CamelEvent.RouteEvent event) {

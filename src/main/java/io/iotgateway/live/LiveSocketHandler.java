@@ -10,7 +10,10 @@ import io.iotgateway.commands.Command;
 import io.iotgateway.commands.CommandService;
 import io.iotgateway.commands.CommandUndeliverableException;
 import io.iotgateway.errors.MessageRejectedException;
+import io.iotgateway.security.GatewayRole;
+import io.iotgateway.security.GatewayRoles;
 import io.iotgateway.telemetry.JsonPayloads;
+import java.security.Principal;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import org.springframework.stereotype.Component;
@@ -32,7 +35,9 @@ import org.springframework.web.socket.handler.TextWebSocketHandler;
  *       too slowly gets {@code {"type":"dropped","count":n}}.
  * </ul>
  *
- * Every client frame may carry a {@code requestId}, echoed in the reply.
+ * Every client frame may carry a {@code requestId}, echoed in the reply. Opening the socket needs the VIEWER role (the
+ * HTTP security rules); a {@code publish} also needs OPERATOR, checked per frame: without it the reply is an
+ * {@code error} with reason {@code forbidden}.
  */
 @Component
 class LiveSocketHandler extends TextWebSocketHandler {
@@ -47,14 +52,21 @@ class LiveSocketHandler extends TextWebSocketHandler {
      */
     private final ObjectReader frames;
 
+    private final GatewayRoles roles;
     private final Map<String, SocketClient> clients = new ConcurrentHashMap<>();
 
-    LiveSocketHandler(LiveEventBus bus, LiveProperties properties, CommandService commands, ObjectMapper json) {
+    LiveSocketHandler(
+            LiveEventBus bus,
+            LiveProperties properties,
+            CommandService commands,
+            ObjectMapper json,
+            GatewayRoles roles) {
         this.bus = bus;
         this.properties = properties;
         this.commands = commands;
         this.json = json;
         this.frames = JsonPayloads.strictReader(json).with(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS);
+        this.roles = roles;
     }
 
     @Override
@@ -88,7 +100,7 @@ class LiveSocketHandler extends TextWebSocketHandler {
         String type = frame.path("type").asText("");
         switch (type) {
             case "subscribe", "unsubscribe" -> subscription(client, type, frame, requestId);
-            case "publish" -> publish(client, frame, requestId);
+            case "publish" -> publish(client, session.getPrincipal(), frame, requestId);
             case "ping" -> client.send(reply("pong", requestId).toString());
             default ->
                 client.send(error(
@@ -126,7 +138,12 @@ class LiveSocketHandler extends TextWebSocketHandler {
         client.send(reply.toString());
     }
 
-    private void publish(SocketClient client, JsonNode frame, JsonNode requestId) {
+    private void publish(SocketClient client, Principal caller, JsonNode frame, JsonNode requestId) {
+        if (!roles.has(caller, GatewayRole.OPERATOR)) {
+            String who = caller == null ? "this connection" : "'" + caller.getName() + "'";
+            client.send(error(requestId, "forbidden", who + " may not send commands: publish needs the OPERATOR role"));
+            return;
+        }
         JsonNode topic = frame.get("topic");
         JsonNode payload = frame.get("payload");
         if (topic == null || !topic.isTextual() || payload == null || !payload.isObject()) {

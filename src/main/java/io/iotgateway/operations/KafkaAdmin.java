@@ -50,7 +50,8 @@ class KafkaAdmin implements DisposableBean {
                 .getBrokers();
     }
 
-    private Map<String, Object> config() {
+    /** The component's client settings, so also gateway.kafka's security settings (its additional properties). */
+    Map<String, Object> config() {
         Properties producer = camel.getComponent("kafka", KafkaComponent.class)
                 .getConfiguration()
                 .createProducerProperties();

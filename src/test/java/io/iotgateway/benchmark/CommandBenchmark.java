@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.iotgateway.config.NoDelaySockets;
 import io.iotgateway.support.GatewayIntegrationTest;
+import io.iotgateway.support.Http;
 import io.iotgateway.support.SimulatedActuator;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
@@ -98,6 +99,7 @@ class CommandBenchmark extends GatewayIntegrationTest {
         // The round trip ends when the browser would see it: the ACKED status event on the SSE stream.
         HttpRequest events = HttpRequest.newBuilder(URI.create("http://localhost:" + port
                         + "/events?type=command-report&deviceId=" + String.join(",", devices)))
+                .header("Authorization", Http.bearer(Http.VIEWER_TOKEN))
                 .build();
         var stream = http.sendAsync(events, HttpResponse.BodyHandlers.ofLines());
         var reader = stream.thenAccept(response -> response.body().forEach(line -> {
@@ -124,6 +126,8 @@ class CommandBenchmark extends GatewayIntegrationTest {
                                 HttpRequest.newBuilder(URI.create("http://localhost:" + port + "/api/devices/"
                                                 + devices[i % DEVICES] + "/commands/fan"))
                                         .header("Content-Type", "application/json")
+                                        // a token, as a script would use: checked by digest, cheap per call
+                                        .header("Authorization", Http.bearer(Http.OPERATOR_TOKEN))
                                         .POST(HttpRequest.BodyPublishers.ofString("{\"commandId\":\"" + commandId
                                                 + "\",\"command\":\"setSpeed\",\"value\":" + (i % 100) + "}"))
                                         .build(),

@@ -1,5 +1,6 @@
 package io.iotgateway.benchmark;
 
+import io.iotgateway.support.Http;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -26,6 +27,7 @@ final class SseLoad implements AutoCloseable {
         for (String url : urls) {
             HttpRequest request = HttpRequest.newBuilder(URI.create(url))
                     .header("Accept", "text/event-stream")
+                    .header("Authorization", Http.bearer(Http.VIEWER_TOKEN))
                     .build();
             streams.add(client.sendAsync(request, HttpResponse.BodyHandlers.fromLineSubscriber(new Counter())));
         }

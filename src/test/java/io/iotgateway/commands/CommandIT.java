@@ -117,6 +117,7 @@ class CommandIT extends GatewayIntegrationTest {
             responses.add(http.sendAsync(
                     HttpRequest.newBuilder(URI.create(api.url("/api/devices/" + deviceId + "/commands/fan")))
                             .header("Content-Type", "application/json")
+                            .header("Authorization", Http.OPERATOR)
                             .POST(HttpRequest.BodyPublishers.ofString("{\"command\":\"setSpeed\",\"value\":" + i + "}"))
                             .build(),
                     HttpResponse.BodyHandlers.ofString()));

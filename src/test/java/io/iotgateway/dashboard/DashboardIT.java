@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import com.mongodb.client.model.Filters;
 import io.iotgateway.support.GatewayIntegrationTest;
 import io.iotgateway.support.HeadlessBrowser;
+import io.iotgateway.support.Http;
 import io.iotgateway.support.SimulatedActuator;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -36,7 +37,9 @@ class DashboardIT extends GatewayIntegrationTest {
 
         try (SimulatedActuator actuator = new SimulatedActuator(BROKERS.mqttUrl(), id);
                 HeadlessBrowser browser = HeadlessBrowser.start()) {
-            browser.open("http://localhost:" + port + "/?device=" + id);
+            // as a browser that logged in: basic credentials on every request (page, fetch, EventSource)
+            browser.withBasicAuth(Http.OPERATOR_USER, Http.OPERATOR_PASSWORD)
+                    .open("http://localhost:" + port + "/?device=" + id);
             browser.awaitText(id);
             browser.awaitText("3 points");
             browser.awaitText("live");

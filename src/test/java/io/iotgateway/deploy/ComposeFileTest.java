@@ -137,7 +137,17 @@ public class ComposeFileTest {
         assertThat(services.has("mosquitto")).isTrue();
         String internalKafka = environment(services.path("kafka")).get("KAFKA_ADVERTISED_LISTENERS");
         assertThat(internalKafka).contains("INTERNAL://" + env.get("KAFKA_BOOTSTRAP_SERVERS"));
-        assertThat(env.get("MONGODB_URI")).startsWith("mongodb://mongodb:27017/");
+        // The MongoDB URI (credentials included, when MongoDB has users) is a secret file, not in the environment.
+        assertThat(env).doesNotContainKey("MONGODB_URI");
+        JsonNode mongoSecret = java.util.stream.StreamSupport.stream(
+                        gateway.path("secrets").spliterator(), false)
+                .filter(secret -> secret.path("target").asText().equals("MONGODB_URI"))
+                .findFirst()
+                .orElseThrow(() -> new AssertionError("no MONGODB_URI secret for the gateway"));
+        Path uriFile =
+                Path.of(compose.at("/secrets/" + mongoSecret.path("source").asText() + "/file")
+                        .asText());
+        assertThat(DeploymentFiles.text(uriFile).trim()).startsWith("mongodb://mongodb:27017/");
         assertThat(services.path("mongodb").path("ports").get(0).asText()).endsWith(":27017");
     }
 

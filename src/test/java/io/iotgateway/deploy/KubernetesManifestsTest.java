@@ -117,7 +117,13 @@ class KubernetesManifestsTest {
         assertThat(config.get("MQTT_SHARED_GROUP")).isNotBlank();
 
         // Credentials come from a Secret, never from the manifests.
-        for (String secret : List.of("MONGODB_URI", "GATEWAY_ADMIN_PASSWORD", "MQTT_PASSWORD")) {
+        for (String secret : List.of(
+                "MONGODB_URI",
+                "GATEWAY_ADMIN_PASSWORD",
+                "MQTT_PASSWORD",
+                "GATEWAY_OPERATOR_PASSWORD",
+                "GATEWAY_VIEWER_TOKEN",
+                "KAFKA_SASL_PASSWORD")) {
             assertThat(env(secret, container).at("/valueFrom/secretKeyRef/name").asText())
                     .as(secret)
                     .isEqualTo("iot-gateway-credentials");

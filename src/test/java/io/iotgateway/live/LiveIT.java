@@ -182,6 +182,7 @@ class LiveIT extends GatewayIntegrationTest {
             stuck.connect(new java.net.InetSocketAddress("localhost", port));
             OutputStream request = stuck.getOutputStream();
             request.write(("GET /events?deviceId=" + id + " HTTP/1.1\r\nHost: localhost\r\n"
+                            + "Authorization: " + Http.OPERATOR + "\r\n"
                             + "Accept: text/event-stream\r\n\r\n")
                     .getBytes(StandardCharsets.US_ASCII));
             request.flush();

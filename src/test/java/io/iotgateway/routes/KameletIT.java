@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.iotgateway.support.GatewayIntegrationTest;
+import io.iotgateway.support.Http;
 import io.iotgateway.support.KafkaProbe;
 import io.iotgateway.support.RouteSources;
 import java.net.URI;
@@ -240,7 +241,9 @@ class KameletIT extends GatewayIntegrationTest {
     }
 
     private Optional<JsonNode> fileStatus(Path target) {
-        for (JsonNode f : rest.getForObject("/api/routes", JsonNode.class).path("files")) {
+        for (JsonNode f : rest.withBasicAuth(Http.VIEWER_USER, Http.VIEWER_PASSWORD)
+                .getForObject("/api/routes", JsonNode.class)
+                .path("files")) {
             if (f.path("file").asText().endsWith("/" + target.getFileName())) {
                 return Optional.of(f);
             }

@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.iotgateway.support.GatewayIntegrationTest;
+import io.iotgateway.support.Http;
 import io.iotgateway.support.KafkaProbe;
 import io.iotgateway.support.RouteSources;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -231,7 +232,9 @@ class RouteReloadIT extends GatewayIntegrationTest {
     }
 
     private java.util.Optional<JsonNode> fileStatus(Path target) {
-        JsonNode files = rest.getForObject("/api/routes", JsonNode.class).path("files");
+        JsonNode files = rest.withBasicAuth(Http.VIEWER_USER, Http.VIEWER_PASSWORD)
+                .getForObject("/api/routes", JsonNode.class)
+                .path("files");
         for (JsonNode f : files) {
             if (f.path("file").asText().endsWith("/" + target.getFileName())) {
                 return java.util.Optional.of(f);
@@ -241,7 +244,9 @@ class RouteReloadIT extends GatewayIntegrationTest {
     }
 
     private JsonNode route(String routeId) {
-        for (JsonNode r : rest.getForObject("/api/routes", JsonNode.class).path("routes")) {
+        for (JsonNode r : rest.withBasicAuth(Http.VIEWER_USER, Http.VIEWER_PASSWORD)
+                .getForObject("/api/routes", JsonNode.class)
+                .path("routes")) {
             if (routeId.equals(r.path("id").asText())) {
                 return r;
             }

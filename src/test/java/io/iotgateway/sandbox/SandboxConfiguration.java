@@ -13,7 +13,7 @@ import org.springframework.core.env.Environment;
 @TestConfiguration(proxyBeanMethods = false)
 public class SandboxConfiguration {
 
-    /** Management password of the sandbox when GATEWAY_ADMIN_PASSWORD is not set. */
+    /** Administrator password of the sandbox when GATEWAY_ADMIN_PASSWORD is not set (the whole UI and API need a login). */
     public static final String ADMIN_PASSWORD = "sandbox";
 
     private static final Logger LOG = LoggerFactory.getLogger(SandboxConfiguration.class);
@@ -36,9 +36,9 @@ public class SandboxConfiguration {
                   MongoDB       : {}   collections sensorData, controlCommands (data kept in ./data/mongo.mv)
                   Dashboard     : {}/?device=000001
                   Live          : {}/events (SSE)   ws://localhost:{}/ws (WebSocket)
-                  Commands      : curl -X POST {}/api/devices/000001/commands/fan -H 'Content-Type: application/json' -d '{"command":"setSpeed","value":75}'
+                  Commands      : curl -u {}:{} -X POST {}/api/devices/000001/commands/fan -H 'Content-Type: application/json' -d '{"command":"setSpeed","value":75}'
                   Gateway       : {}/actuator/health   {}/actuator/prometheus   {}/actuator/hawtio
-                  Management    : user '{}', password from GATEWAY_ADMIN_PASSWORD or '{}'
+                  Login         : user '{}', password from GATEWAY_ADMIN_PASSWORD or '{}' (dashboard, API, Hawtio)
                   Simulator     : {}
                 Stop with Ctrl+C.
                 """,
@@ -48,6 +48,8 @@ public class SandboxConfiguration {
                 http,
                 http,
                 env.getProperty("local.server.port"),
+                env.getProperty("gateway.security.admin-user"),
+                ADMIN_PASSWORD,
                 http,
                 http,
                 http,

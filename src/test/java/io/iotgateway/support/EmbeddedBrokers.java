@@ -1,6 +1,15 @@
 package io.iotgateway.support;
 
+import com.hivemq.embedded.EmbeddedExtension;
 import com.hivemq.embedded.EmbeddedHiveMQ;
+import com.hivemq.extension.sdk.api.ExtensionMain;
+import com.hivemq.extension.sdk.api.auth.SimpleAuthenticator;
+import com.hivemq.extension.sdk.api.packets.connect.ConnackReasonCode;
+import com.hivemq.extension.sdk.api.parameter.ExtensionStartInput;
+import com.hivemq.extension.sdk.api.parameter.ExtensionStartOutput;
+import com.hivemq.extension.sdk.api.parameter.ExtensionStopInput;
+import com.hivemq.extension.sdk.api.parameter.ExtensionStopOutput;
+import com.hivemq.extension.sdk.api.services.Services;
 import de.bwaldvogel.mongo.MongoBackend;
 import de.bwaldvogel.mongo.MongoServer;
 import de.bwaldvogel.mongo.backend.h2.H2Backend;
@@ -8,6 +17,7 @@ import de.bwaldvogel.mongo.backend.memory.MemoryBackend;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -64,7 +74,7 @@ public final class EmbeddedBrokers implements AutoCloseable {
     public static EmbeddedBrokers start(Ports ports, Path workDir, Path mongoFile) {
         try {
             Files.createDirectories(workDir);
-            EmbeddedHiveMQ mqtt = startMqtt(ports.mqtt(), workDir.resolve("hivemq"), false);
+            EmbeddedHiveMQ mqtt = startMqtt(tcpListener(ports.mqtt()), workDir.resolve("hivemq"), false, null);
             EmbeddedKafkaKraftBroker kafka = startKafka(ports.kafka(), ports.kafka(), workDir.resolve("kafka"));
             Supplier<MongoBackend> backends;
             if (mongoFile == null) {
@@ -140,10 +150,99 @@ public final class EmbeddedBrokers implements AutoCloseable {
      */
     public static MqttBroker startMqttBroker(int port, Path dir, boolean persistent) {
         try {
-            return new MqttBroker(port, startMqtt(port, dir, persistent));
+            return new MqttBroker(port, startMqtt(tcpListener(port), dir, persistent, null));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /**
+     * A broker with only a TLS listener (server key store: key and chain, JKS) that accepts a connection only with this
+     * user name and password, checked by an authenticator registered through HiveMQ's extension SDK, and only from a
+     * client whose certificate a CA in {@code clientTrustStore} (JKS) signed.
+     */
+    public static MqttBroker startMqttTlsBroker(
+            int port,
+            Path dir,
+            Path serverKeyStore,
+            Path clientTrustStore,
+            String storePassword,
+            String user,
+            String password) {
+        String listener =
+                """
+                <tls-tcp-listener>
+                    <port>%d</port>
+                    <bind-address>127.0.0.1</bind-address>
+                    <tls>
+                        <keystore>
+                            <path>%s</path>
+                            <password>%s</password>
+                            <private-key-password>%s</private-key-password>
+                        </keystore>
+                        <truststore>
+                            <path>%s</path>
+                            <password>%s</password>
+                        </truststore>
+                        <client-authentication-mode>REQUIRED</client-authentication-mode>
+                    </tls>
+                </tls-tcp-listener>
+                """
+                        .formatted(
+                                port,
+                                serverKeyStore.toAbsolutePath(),
+                                storePassword,
+                                storePassword,
+                                clientTrustStore.toAbsolutePath(),
+                                storePassword);
+        EmbeddedExtension authentication = EmbeddedExtension.builder()
+                .withId("test-authentication")
+                .withName("test authentication")
+                .withVersion("1")
+                .withAuthor("iot-gateway tests")
+                .withExtensionMain(new PasswordCheck(user, password))
+                .build();
+        try {
+            return new MqttBroker(port, startMqtt(listener, dir, false, authentication));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Accepts a CONNECT only with the expected user name and password; refuses it with reason 134 otherwise. */
+    private record PasswordCheck(String user, String password) implements ExtensionMain {
+
+        @Override
+        public void extensionStart(ExtensionStartInput input, ExtensionStartOutput output) {
+            Services.securityRegistry()
+                    .setAuthenticatorProvider(provider -> (SimpleAuthenticator) (connect, result) -> {
+                        var packet = connect.getConnectPacket();
+                        String givenPassword = packet.getPassword()
+                                .map(bytes -> StandardCharsets.UTF_8
+                                        .decode(bytes.duplicate())
+                                        .toString())
+                                .orElse(null);
+                        if (user.equals(packet.getUserName().orElse(null)) && password.equals(givenPassword)) {
+                            result.authenticateSuccessfully();
+                        } else {
+                            result.failAuthentication(
+                                    ConnackReasonCode.BAD_USER_NAME_OR_PASSWORD, "wrong user name or password");
+                        }
+                    });
+        }
+
+        @Override
+        public void extensionStop(ExtensionStopInput input, ExtensionStopOutput output) {}
+    }
+
+    private static String tcpListener(int port) {
+        return """
+                <tcp-listener>
+                    <port>%d</port>
+                    <bind-address>0.0.0.0</bind-address>
+                </tcp-listener>
+                """
+                .formatted(port);
     }
 
     public record MqttBroker(int port, EmbeddedHiveMQ hivemq) implements AutoCloseable {
@@ -164,7 +263,8 @@ public final class EmbeddedBrokers implements AutoCloseable {
         }
     }
 
-    private static EmbeddedHiveMQ startMqtt(int port, Path dir, boolean persistent) throws IOException {
+    private static EmbeddedHiveMQ startMqtt(String listener, Path dir, boolean persistent, EmbeddedExtension extension)
+            throws IOException {
         Path config = Files.createDirectories(dir.resolve("conf"));
         Files.writeString(
                 config.resolve("config.xml"),
@@ -172,10 +272,7 @@ public final class EmbeddedBrokers implements AutoCloseable {
                 <?xml version="1.0"?>
                 <hivemq>
                     <listeners>
-                        <tcp-listener>
-                            <port>%d</port>
-                            <bind-address>0.0.0.0</bind-address>
-                        </tcp-listener>
+                    %s
                     </listeners>
                     <mqtt>
                         <queued-messages>
@@ -190,13 +287,16 @@ public final class EmbeddedBrokers implements AutoCloseable {
                     </anonymous-usage-statistics>
                 </hivemq>
                 """
-                        .formatted(port, persistent ? "file" : "in-memory"));
-        EmbeddedHiveMQ hivemq = EmbeddedHiveMQ.builder()
+                        .formatted(listener, persistent ? "file" : "in-memory"));
+        var builder = EmbeddedHiveMQ.builder()
                 .withConfigurationFolder(config)
                 .withDataFolder(Files.createDirectories(dir.resolve("data")))
                 .withExtensionsFolder(Files.createDirectories(dir.resolve("extensions")))
-                .withoutLoggingBootstrap()
-                .build();
+                .withoutLoggingBootstrap();
+        if (extension != null) {
+            builder.withEmbeddedExtension(extension);
+        }
+        EmbeddedHiveMQ hivemq = builder.build();
         hivemq.start().join();
         return hivemq;
     }

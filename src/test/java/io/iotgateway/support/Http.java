@@ -12,7 +12,11 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Base64;
 
-/** Plain HTTP calls to a gateway, with or without the management user's basic credentials. */
+/**
+ * Plain HTTP calls to a gateway. {@code new Http(port)} authenticates as the test profile's operator (may read and send
+ * commands); {@link #getAsAdmin} and {@code post(..., true)} as the administrator; {@link #anonymous} and {@link #as}
+ * for the security tests.
+ */
 public final class Http {
 
     /** Status and body of an API answer, the body parsed as JSON (null when empty or not JSON). */
@@ -40,17 +44,70 @@ public final class Http {
 
     public static final String ADMIN_PASSWORD = "test-admin-secret";
 
+    /** The other accounts and API tokens of the test profile (application-test.yaml gateway.security). */
+    public static final String OPERATOR_USER = "operator";
+
+    public static final String OPERATOR_PASSWORD = "test-operator-secret";
+    public static final String VIEWER_USER = "viewer";
+    public static final String VIEWER_PASSWORD = "test-viewer-secret";
+    public static final String OPERATOR_TOKEN = "test-operator-token-0123456789";
+    public static final String VIEWER_TOKEN = "test-viewer-token-0123456789";
+
+    /** Authorization header values for the accounts above. */
+    public static final String ADMIN = basic(ADMIN_USER, ADMIN_PASSWORD);
+
+    public static final String OPERATOR = basic(OPERATOR_USER, OPERATOR_PASSWORD);
+    public static final String VIEWER = basic(VIEWER_USER, VIEWER_PASSWORD);
+
     private static final HttpClient CLIENT =
             HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     private final String base;
+    private final String authorization;
 
+    /** Calls as the test profile's operator. */
     public Http(int port) {
-        this.base = "http://127.0.0.1:" + port;
+        this("http://127.0.0.1:" + port, OPERATOR);
     }
 
-    public HttpResponse<String> get(String path) {
-        return send(request(path).GET().build());
+    private Http(String base, String authorization) {
+        this.base = base;
+        this.authorization = authorization;
+    }
+
+    /** Calls without credentials. */
+    public static Http anonymous(int port) {
+        return new Http(port).as(null);
+    }
+
+    /** The same gateway, called with this Authorization header value (null: none). */
+    public Http as(String authorization) {
+        return new Http(base, authorization);
+    }
+
+    public static String basic(String user, String password) {
+        return "Basic " + Base64.getEncoder().encodeToString((user + ":" + password).getBytes(StandardCharsets.UTF_8));
+    }
+
+    public static String bearer(String token) {
+        return "Bearer " + token;
+    }
+
+    public HttpResponse<String> get(String path, String... headers) {
+        HttpRequest.Builder request = request(path).GET();
+        if (headers.length > 0) {
+            request.headers(headers);
+        }
+        return send(request.build());
+    }
+
+    /** A request with any method, e.g. a CORS preflight ({@code OPTIONS}). */
+    public HttpResponse<String> send(String method, String path, String... headers) {
+        HttpRequest.Builder request = request(path).method(method, HttpRequest.BodyPublishers.noBody());
+        if (headers.length > 0) {
+            request.headers(headers);
+        }
+        return send(request.build());
     }
 
     public HttpResponse<String> getAsAdmin(String path) {
@@ -87,13 +144,13 @@ public final class Http {
     }
 
     private HttpRequest.Builder request(String path) {
-        return HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(20));
+        HttpRequest.Builder request =
+                HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(20));
+        return authorization == null ? request : request.header("Authorization", authorization);
     }
 
     private static HttpRequest.Builder asAdmin(HttpRequest.Builder request) {
-        String token = Base64.getEncoder()
-                .encodeToString((ADMIN_USER + ":" + ADMIN_PASSWORD).getBytes(StandardCharsets.UTF_8));
-        return request.header("Authorization", "Basic " + token);
+        return request.setHeader("Authorization", ADMIN);
     }
 
     private static HttpResponse<String> send(HttpRequest request) {

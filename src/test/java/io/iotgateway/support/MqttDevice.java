@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.Consumer;
 import org.eclipse.paho.mqttv5.client.MqttClient;
 import org.eclipse.paho.mqttv5.client.MqttClientException;
 import org.eclipse.paho.mqttv5.client.MqttConnectionOptions;
@@ -22,11 +23,17 @@ public final class MqttDevice implements AutoCloseable {
     private final MqttClient client;
 
     public MqttDevice(String brokerUrl) {
+        this(brokerUrl, options -> {});
+    }
+
+    /** A device whose connection needs more, e.g. TLS settings or credentials. */
+    public MqttDevice(String brokerUrl, Consumer<MqttConnectionOptions> settings) {
         try {
             client = new MqttClient(brokerUrl, "device-" + UUID.randomUUID(), new MemoryPersistence());
             MqttConnectionOptions options = new MqttConnectionOptions();
             options.setCleanStart(true);
             options.setAutomaticReconnect(true);
+            settings.accept(options);
             client.connect(options);
         } catch (MqttException e) {
             throw new IllegalStateException("cannot connect to " + brokerUrl, e);

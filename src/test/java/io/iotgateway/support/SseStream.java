@@ -11,7 +11,10 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.stream.Stream;
 
-/** A real Server-Sent Events client: reads the stream on its own thread and keeps every event it received. */
+/**
+ * A real Server-Sent Events client: reads the stream on its own thread and keeps every event it received. Sends the
+ * test operator's credentials unless {@code headers} has an {@code Authorization} of its own.
+ */
 public final class SseStream implements AutoCloseable {
 
     /** One event as the browser's EventSource would see it. */
@@ -24,6 +27,9 @@ public final class SseStream implements AutoCloseable {
 
     public SseStream(String url, Map<String, String> headers) {
         HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(url)).header("Accept", "text/event-stream");
+        if (headers.keySet().stream().noneMatch("Authorization"::equalsIgnoreCase)) {
+            request.header("Authorization", Http.OPERATOR);
+        }
         headers.forEach(request::header);
         response = HttpClient.newBuilder()
                 .connectTimeout(Duration.ofSeconds(5))

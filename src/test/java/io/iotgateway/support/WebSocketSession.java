@@ -13,7 +13,10 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 
-/** A real WebSocket client (the JDK's) that keeps every JSON frame the server sent. */
+/**
+ * A real WebSocket client (the JDK's) that keeps every JSON frame the server sent. Opens the socket as the test
+ * operator unless given other credentials.
+ */
 public final class WebSocketSession implements AutoCloseable {
 
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -23,10 +26,17 @@ public final class WebSocketSession implements AutoCloseable {
     private final WebSocket socket;
 
     public WebSocketSession(String url) {
+        this(url, Http.OPERATOR);
+    }
+
+    /** Opens the socket with this Authorization header value (null: none). */
+    public WebSocketSession(String url, String authorization) {
         try {
-            socket = HttpClient.newHttpClient()
-                    .newWebSocketBuilder()
-                    .connectTimeout(Duration.ofSeconds(5))
+            WebSocket.Builder builder = HttpClient.newHttpClient().newWebSocketBuilder();
+            if (authorization != null) {
+                builder.header("Authorization", authorization);
+            }
+            socket = builder.connectTimeout(Duration.ofSeconds(5))
                     .buildAsync(URI.create(url), new Listener())
                     .get(10, TimeUnit.SECONDS);
         } catch (Exception e) {

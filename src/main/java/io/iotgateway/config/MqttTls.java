@@ -1,0 +1,52 @@
+package io.iotgateway.config;
+
+import javax.net.ssl.SSLSocketFactory;
+import org.apache.camel.Ordered;
+import org.apache.camel.component.paho.mqtt5.PahoMqtt5Component;
+import org.apache.camel.spi.ComponentCustomizer;
+import org.springframework.boot.ssl.NoSuchSslBundleException;
+import org.springframework.boot.ssl.SslBundle;
+import org.springframework.boot.ssl.SslBundles;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+
+/**
+ * TLS to the MQTT broker from a Spring Boot SSL bundle ({@code gateway.mqtt.ssl-bundle}): its trust material verifies
+ * the broker's certificate (and Paho checks the host name against it), its key material, if any, is the gateway's
+ * client certificate. Set on the {@code paho-mqtt5} component, whose configuration the ingest subscriptions
+ * ({@code mqtt-ingest:}) and the command publisher both use. A bundle that does not exist, or one given with a
+ * {@code tcp://} broker URL (where it would silently not be used), stops the start.
+ */
+@Configuration(proxyBeanMethods = false)
+class MqttTls {
+
+    @Bean
+    ComponentCustomizer mqttTlsCustomizer(GatewayProperties gateway, SslBundles bundles) {
+        String name = gateway.mqtt().sslBundle();
+        if (name == null || name.isBlank()) {
+            return ComponentCustomizer.forType(PahoMqtt5Component.class, component -> {});
+        }
+        String url = gateway.mqtt().brokerUrl();
+        if (!url.startsWith("ssl://") && !url.startsWith("wss://")) {
+            throw new InvalidConfigurationException(
+                    "gateway.mqtt.broker-url",
+                    "is '" + url + "' but gateway.mqtt.ssl-bundle is set; expected an ssl:// (or wss://) URL such as"
+                            + " ssl://broker:8883, or no SSL bundle");
+        }
+        SslBundle bundle;
+        try {
+            bundle = bundles.getBundle(name.trim());
+        } catch (NoSuchSslBundleException e) {
+            throw new InvalidConfigurationException(
+                    "gateway.mqtt.ssl-bundle",
+                    "no SSL bundle '" + name + "'; define it with spring.ssl.bundle.pem." + name
+                            + ".truststore.certificate (the broker's CA) or spring.ssl.bundle.jks." + name
+                            + ".truststore.location",
+                    e);
+        }
+        SSLSocketFactory sockets = bundle.createSslContext().getSocketFactory();
+        return ComponentCustomizer.builder(PahoMqtt5Component.class)
+                .withOrder(Ordered.LOWEST)
+                .build(component -> component.getConfiguration().setSocketFactory(sockets));
+    }
+}
