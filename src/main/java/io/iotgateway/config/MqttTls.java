@@ -1,5 +1,6 @@
 package io.iotgateway.config;
 
+import javax.net.SocketFactory;
 import javax.net.ssl.SSLSocketFactory;
 import org.apache.camel.Ordered;
 import org.apache.camel.component.paho.mqtt5.PahoMqtt5Component;
@@ -15,7 +16,8 @@ import org.springframework.context.annotation.Configuration;
  * the broker's certificate (and Paho checks the host name against it), its key material, if any, is the gateway's
  * client certificate. Set on the {@code paho-mqtt5} component, whose configuration the ingest subscriptions
  * ({@code mqtt-ingest:}) and the command publisher both use. A bundle that does not exist, or one given with a
- * {@code tcp://} broker URL (where it would silently not be used), stops the start.
+ * {@code tcp://} broker URL (where it would silently not be used), stops the start. Every MQTT connection also has
+ * Nagle's algorithm off ({@link NoDelaySockets}): small request/acknowledge packets must not wait for delayed ACKs.
  */
 @Configuration(proxyBeanMethods = false)
 class MqttTls {
@@ -23,10 +25,15 @@ class MqttTls {
     @Bean
     ComponentCustomizer mqttTlsCustomizer(GatewayProperties gateway, SslBundles bundles) {
         String name = gateway.mqtt().sslBundle();
-        if (name == null || name.isBlank()) {
-            return ComponentCustomizer.forType(PahoMqtt5Component.class, component -> {});
-        }
         String url = gateway.mqtt().brokerUrl();
+        if (name == null || name.isBlank()) {
+            SocketFactory sockets = url.startsWith("tcp://")
+                    ? NoDelaySockets.plain()
+                    : url.startsWith("ssl://")
+                            ? NoDelaySockets.tls((SSLSocketFactory) SSLSocketFactory.getDefault())
+                            : null;
+            return sockets(sockets);
+        }
         if (!url.startsWith("ssl://") && !url.startsWith("wss://")) {
             throw new InvalidConfigurationException(
                     "gateway.mqtt.broker-url",
@@ -44,9 +51,17 @@ class MqttTls {
                             + ".truststore.location",
                     e);
         }
-        SSLSocketFactory sockets = bundle.createSslContext().getSocketFactory();
+        return sockets(NoDelaySockets.tls(bundle.createSslContext().getSocketFactory()));
+    }
+
+    /** Sets {@code sockets} (null: Paho's own) as the socket factory of every MQTT connection of the gateway. */
+    private static ComponentCustomizer sockets(SocketFactory sockets) {
         return ComponentCustomizer.builder(PahoMqtt5Component.class)
                 .withOrder(Ordered.LOWEST)
-                .build(component -> component.getConfiguration().setSocketFactory(sockets));
+                .build(component -> {
+                    if (sockets != null) {
+                        component.getConfiguration().setSocketFactory(sockets);
+                    }
+                });
     }
 }
