@@ -63,10 +63,7 @@ class HostileInputIT extends GatewayIntegrationTest {
             .collect(Collectors.toSet());
     private static final Pattern STACK_TRACE = Pattern.compile("\\bat [a-z]+\\.[\\w.$]+\\(|Exception\\b|\\.java:\\d");
 
-    /**
-     * The command API is open for now; with credentials every request would also pay for the password check (bcrypt).
-     * If /api gets authentication, this is the switch.
-     */
+    /** Commands are sent as the operator ({@code Http}'s default), the role the command API asks for. */
     private static final boolean AS_ADMIN = false;
 
     @LocalServerPort
