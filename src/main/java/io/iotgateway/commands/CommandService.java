@@ -152,7 +152,10 @@ public class CommandService {
     private Command publish(Command command) {
         long deadline = System.nanoTime() + IN_FLIGHT_WAIT.toNanos();
         Exchange sent;
+        Instant publishedAt;
         do {
+            // when the broker was handed the command: the device's report can only come after it
+            publishedAt = clock.instant();
             sent = producer.send(CommandRoutes.PUBLISH_ENDPOINT, exchange -> exchange.getMessage()
                     .setBody(command));
             // The broker's receive maximum caps un-acknowledged publishes; beyond it, wait for a slot (back-pressure).
@@ -160,7 +163,6 @@ public class CommandService {
         if (sent.getException() != null) {
             throw new IllegalStateException(describe(sent.getException()), sent.getException());
         }
-        Instant publishedAt = clock.instant();
         store.markPublished(command.commandId(), publishedAt);
         count("accepted");
         return command.withPublishedAt(publishedAt);

@@ -91,10 +91,11 @@ class CommandStore {
         if (open.isEmpty()) {
             return Optional.empty();
         }
-        Instant publishedAt = open.get().publishedAt();
-        Long roundTrip = publishedAt == null
-                ? null
-                : Duration.between(publishedAt, reportedAt).toMillis();
+        // A fast device can report before the publish is recorded: then the round trip counts from acceptance.
+        Instant sentAt = open.get().publishedAt() != null
+                ? open.get().publishedAt()
+                : open.get().timestamp();
+        Long roundTrip = Duration.between(sentAt, reportedAt).toMillis();
         List<Bson> updates = new ArrayList<>(List.of(
                 Updates.set("status", status.name()),
                 Updates.set("reportedAt", Date.from(reportedAt)),
