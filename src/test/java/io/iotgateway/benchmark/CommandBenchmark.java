@@ -4,6 +4,7 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.mongodb.client.model.Filters;
 import io.iotgateway.config.NoDelaySockets;
 import io.iotgateway.support.GatewayIntegrationTest;
 import io.iotgateway.support.Http;
@@ -18,6 +19,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.List;
@@ -61,6 +63,9 @@ class CommandBenchmark extends GatewayIntegrationTest {
     int port;
 
     /** One run's figures, in milliseconds. */
+    /** Where the gateway's round trip goes, from the command documents' timestamps (same JVM clock). */
+    private String stages = "";
+
     record RoundTrips(String name, int sent, int answered, Histogram micros) {
 
         String row() {
@@ -92,6 +97,7 @@ class CommandBenchmark extends GatewayIntegrationTest {
             devices[i] = "cmd-" + run + "-" + i;
         }
         Map<String, Long> sentAt = new ConcurrentHashMap<>();
+        Map<String, Instant> arrivedAt = new ConcurrentHashMap<>();
         Map<String, Integer> refused = new ConcurrentHashMap<>();
         Histogram micros = new Histogram(3);
         AtomicInteger answered = new AtomicInteger();
@@ -108,6 +114,7 @@ class CommandBenchmark extends GatewayIntegrationTest {
                     JsonNode command = json.readTree(line.substring(5));
                     Long start = sentAt.remove(command.get("commandId").asText());
                     if (start != null && command.get("status").asText().equals("ACKED")) {
+                        arrivedAt.put(command.get("commandId").asText(), Instant.now());
                         synchronized (micros) {
                             micros.recordValue((System.nanoTime() - start) / 1000);
                         }
@@ -140,11 +147,19 @@ class CommandBenchmark extends GatewayIntegrationTest {
             });
             await().atMost(Duration.ofSeconds(60))
                     .failFast("commands refused: " + refused, () -> !refused.isEmpty())
+                    .failFast("the event stream ended", reader::isDone)
+                    .alias("ACKED on the event stream")
                     .until(() -> answered.get() >= count);
+        } catch (RuntimeException e) {
+            throw new IllegalStateException(
+                    "answered " + answered.get() + " of " + count + ", received by devices "
+                            + "(see log), still waiting " + sentAt.size() + ": " + e.getMessage(),
+                    e);
         } finally {
             reader.cancel(true);
             stream.cancel(true);
         }
+        stages = stages(devices, arrivedAt);
         return new RoundTrips("gateway: HTTP -> MQTT -> device -> report -> SSE", count, answered.get(), micros);
     }
 
@@ -240,7 +255,40 @@ class CommandBenchmark extends GatewayIntegrationTest {
         }
     }
 
-    private static void write(RoundTrips limit, RoundTrips gateway) throws IOException {
+    /** p50/p99 of each stage: accepted -> published (PUBACK), published -> report processed, report -> on SSE. */
+    private String stages(String[] devices, Map<String, Instant> arrivedAt) {
+        Histogram publish = new Histogram(3);
+        Histogram device = new Histogram(3);
+        Histogram announce = new Histogram(3);
+        mongoClient
+                .getDatabase("iot")
+                .getCollection("controlCommands")
+                .find(Filters.in("deviceId", List.of(devices)))
+                .forEach(doc -> {
+                    Instant arrived = arrivedAt.get(doc.getString("_id"));
+                    if (arrived == null || doc.getDate("publishedAt") == null || doc.getDate("reportedAt") == null) {
+                        return;
+                    }
+                    long accepted = doc.getDate("timestamp").getTime();
+                    long published = doc.getDate("publishedAt").getTime();
+                    long reported = doc.getDate("reportedAt").getTime();
+                    publish.recordValue(Math.max(0, published - accepted));
+                    device.recordValue(Math.max(0, reported - published));
+                    announce.recordValue(Math.max(0, arrived.toEpochMilli() - reported));
+                });
+        return String.format(
+                Locale.ROOT,
+                "Stages (ms, p50 / p99): accepted -> handed to the broker %d / %d; -> report processed %d / %d;"
+                        + " -> status on the SSE stream %d / %d.",
+                publish.getValueAtPercentile(50),
+                publish.getValueAtPercentile(99),
+                device.getValueAtPercentile(50),
+                device.getValueAtPercentile(99),
+                announce.getValueAtPercentile(50),
+                announce.getValueAtPercentile(99));
+    }
+
+    private void write(RoundTrips limit, RoundTrips gateway) throws IOException {
         var os = ManagementFactory.getOperatingSystemMXBean();
         List<String> lines = new ArrayList<>();
         lines.add("## Command round-trip benchmark, " + LocalDate.now());
@@ -270,6 +318,7 @@ class CommandBenchmark extends GatewayIntegrationTest {
                 (double) gateway.micros().getValueAtPercentile(99)
                         / Math.max(1, limit.micros().getValueAtPercentile(99)),
                 gateway.sent() - gateway.answered()));
+        lines.add(stages);
         String out = String.join("\n", lines) + "\n";
         Path report = Path.of("target", "benchmark", "commands.md");
         Files.createDirectories(report.getParent());
