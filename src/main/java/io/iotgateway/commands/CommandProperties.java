@@ -32,7 +32,8 @@ public record CommandProperties(
                 String statusTopic,
         @NotBlank String groupId,
         @NotBlank String collection,
-        @NotNull Duration topicDiscoveryInterval) {
+        @NotNull Duration topicDiscoveryInterval,
+        @NotNull Duration sweepInterval) {
 
     static final String MQTT_TEMPLATE = "[^+#]*\\{deviceId}[^+#]*\\{component}[^+#]*";
     static final String MQTT_TEMPLATE_MESSAGE =

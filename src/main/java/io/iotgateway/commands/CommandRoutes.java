@@ -70,7 +70,7 @@ class CommandRoutes extends RouteBuilder {
                 .process(reports::announced);
 
         // Not under the error policy: a failed round (MongoDB or Kafka down) is logged and simply runs again.
-        from("timer:commands-expiry?period=1000&delay=1000")
+        from("timer:commands-expiry?period={{gateway.commands.sweep-interval}}&delay={{gateway.commands.sweep-interval}}")
                 .routeId("commands-expire-pending")
                 .process(reports::expireAndCollect)
                 .filter(simple("${body.size} > 0"))

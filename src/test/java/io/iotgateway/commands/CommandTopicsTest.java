@@ -21,6 +21,7 @@ class CommandTopicsTest {
             "device.commands.status",
             "group",
             "controlCommands",
+            Duration.ofSeconds(1),
             Duration.ofSeconds(1)));
 
     @Test
