@@ -5,6 +5,7 @@ import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.iotgateway.config.GatewayProperties;
 import io.iotgateway.telemetry.KafkaHeaders;
+import io.iotgateway.telemetry.MqttUserProperties;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
@@ -18,7 +19,6 @@ import org.apache.camel.ValidationException;
 import org.apache.camel.component.kafka.KafkaConstants;
 import org.apache.camel.component.paho.mqtt5.PahoMqtt5Constants;
 import org.apache.camel.support.DefaultMessage;
-import org.eclipse.paho.mqttv5.common.packet.MqttProperties;
 import org.eclipse.paho.mqttv5.common.packet.UserProperty;
 import org.springframework.stereotype.Component;
 
@@ -178,15 +178,12 @@ class DeadLetterRecords {
 
     /** The MQTT user properties as JSON pairs ("" when none), or null when they are too large to keep. */
     private String userProperties(Message mqtt) {
-        MqttProperties properties = mqtt.getHeader(PahoMqtt5Constants.CAMEL_PAHO_MSG_PROPERTIES, MqttProperties.class);
-        if (properties == null
-                || properties.getUserProperties() == null
-                || properties.getUserProperties().isEmpty()) {
+        List<UserProperty> properties = MqttUserProperties.of(mqtt);
+        if (properties.isEmpty()) {
             return "";
         }
-        List<List<String>> pairs = properties.getUserProperties().stream()
-                .map(p -> List.of(p.getKey(), p.getValue()))
-                .toList();
+        List<List<String>> pairs =
+                properties.stream().map(p -> List.of(p.getKey(), p.getValue())).toList();
         try {
             String text = json.writeValueAsString(pairs);
             return text.length() <= MAX_USER_PROPERTIES_CHARS ? text : null;

@@ -7,6 +7,7 @@ import com.mongodb.MongoWriteException;
 import com.mongodb.client.MongoClient;
 import com.mongodb.client.MongoCollection;
 import io.iotgateway.config.GatewayProperties;
+import io.iotgateway.config.KafkaClients;
 import io.iotgateway.telemetry.KafkaHeaders;
 import java.time.Clock;
 import java.time.Duration;
@@ -16,14 +17,11 @@ import java.util.Date;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.Set;
 import java.util.TreeMap;
 import org.apache.camel.CamelContext;
 import org.apache.camel.Exchange;
 import org.apache.camel.ProducerTemplate;
-import org.apache.camel.component.kafka.KafkaComponent;
-import org.apache.camel.component.kafka.KafkaConfiguration;
 import org.apache.camel.component.paho.mqtt5.PahoMqtt5Constants;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -227,17 +225,7 @@ class DeadLetterReplay {
 
     /** The Kafka component's client settings (brokers, TLS, SASL), as a reader with no consumer group. */
     private Map<String, Object> consumerConfig() {
-        KafkaConfiguration component =
-                camel.getComponent("kafka", KafkaComponent.class).getConfiguration();
-        Properties camelSettings = component.createConsumerProperties();
-        Set<String> consumerKeys = ConsumerConfig.configNames();
-        Map<String, Object> config = new HashMap<>();
-        camelSettings.forEach((key, value) -> {
-            if (consumerKeys.contains(key.toString()) && value != null) {
-                config.put(key.toString(), value);
-            }
-        });
-        config.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, component.getBrokers());
+        Map<String, Object> config = KafkaClients.consumerSide(camel, ConsumerConfig.configNames());
         config.remove(ConsumerConfig.GROUP_ID_CONFIG);
         config.remove(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG);
         config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);

@@ -12,6 +12,7 @@ import io.iotgateway.errors.RejectReason;
 import io.iotgateway.routing.TelemetryRouter;
 import io.iotgateway.telemetry.Identifiers;
 import io.iotgateway.telemetry.JsonPayloads;
+import io.iotgateway.telemetry.MqttUserProperties;
 import io.iotgateway.telemetry.TelemetryRecord;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
@@ -23,7 +24,6 @@ import java.util.stream.Collectors;
 import org.apache.camel.Exchange;
 import org.apache.camel.Message;
 import org.apache.camel.component.paho.mqtt5.PahoMqtt5Constants;
-import org.eclipse.paho.mqttv5.common.packet.MqttProperties;
 import org.eclipse.paho.mqttv5.common.packet.UserProperty;
 import org.springframework.stereotype.Component;
 
@@ -83,7 +83,7 @@ class TelemetryIngestor {
         if (payload == null) {
             payload = new byte[0];
         }
-        List<UserProperty> userProperties = userProperties(in);
+        List<UserProperty> userProperties = MqttUserProperties.of(in);
         boolean replayed = exchange.getProperty(GatewayExchange.REPLAYED, false, Boolean.class);
         String messageKey = userProperty(userProperties, MESSAGE_ID_PROPERTY);
         if (messageKey != null) {
@@ -228,14 +228,6 @@ class TelemetryIngestor {
                     "device '" + deviceId + "' sends more than " + limit.perDevice() + " messages per second (burst "
                             + limit.capacity() + ")");
         }
-    }
-
-    private static List<UserProperty> userProperties(Message in) {
-        MqttProperties properties = in.getHeader(PahoMqtt5Constants.CAMEL_PAHO_MSG_PROPERTIES, MqttProperties.class);
-        if (properties == null || properties.getUserProperties() == null) {
-            return List.of();
-        }
-        return properties.getUserProperties();
     }
 
     private static String userProperty(List<UserProperty> properties, String name) {

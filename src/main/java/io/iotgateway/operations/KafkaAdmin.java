@@ -1,10 +1,8 @@
 package io.iotgateway.operations;
 
+import io.iotgateway.config.KafkaClients;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.Map;
-import java.util.Properties;
-import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.apache.camel.CamelContext;
 import org.apache.camel.component.kafka.KafkaComponent;
@@ -52,17 +50,7 @@ class KafkaAdmin implements DisposableBean {
 
     /** The component's client settings, so also gateway.kafka's security settings (its additional properties). */
     Map<String, Object> config() {
-        Properties producer = camel.getComponent("kafka", KafkaComponent.class)
-                .getConfiguration()
-                .createProducerProperties();
-        Set<String> adminKeys = AdminClientConfig.configNames();
-        Map<String, Object> config = new HashMap<>();
-        producer.forEach((key, value) -> {
-            if (adminKeys.contains(key.toString()) && value != null) {
-                config.put(key.toString(), value);
-            }
-        });
-        config.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers());
+        Map<String, Object> config = KafkaClients.producerSide(camel, AdminClientConfig.configNames());
         config.put(AdminClientConfig.CLIENT_ID_CONFIG, camel.getName() + "-operations");
         config.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, TIMEOUT_MS);
         config.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, TIMEOUT_MS);
