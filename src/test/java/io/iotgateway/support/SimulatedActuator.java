@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.iotgateway.config.NoDelaySockets;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -36,8 +37,8 @@ public final class SimulatedActuator implements AutoCloseable {
         IGNORE
     }
 
-    /** A command as the device received it. */
-    public record Received(String topic, JsonNode payload, String correlation, String responseTopic) {}
+    /** A command as the device received it, and when. */
+    public record Received(String topic, JsonNode payload, String correlation, String responseTopic, Instant at) {}
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -111,7 +112,8 @@ public final class SimulatedActuator implements AutoCloseable {
                 topic,
                 payload,
                 correlation == null ? null : new String(correlation, StandardCharsets.UTF_8),
-                responseTopic));
+                responseTopic,
+                Instant.now()));
         String component = topic.substring(topic.lastIndexOf('/') + 1);
         Behaviour behaviour = behaviours.getOrDefault(component, Behaviour.APPLY);
         if (behaviour == Behaviour.IGNORE || responseTopic == null) {
