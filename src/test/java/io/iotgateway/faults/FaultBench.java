@@ -144,7 +144,11 @@ final class FaultBench implements AutoCloseable {
                         "gateway.commands.enabled",
                         "false",
                         "gateway.live.enabled",
-                        "false"),
+                        "false",
+                        // Shorter than the outages, so a Kafka outage also costs the consumers their group session
+                        // and they must rejoin (and it shortens the takeover after a hard kill).
+                        "camel.component.kafka.session-timeout-ms",
+                        "10000"),
                 dir.resolve("gateway-" + gatewayStarts + ".log"));
         return gateway;
     }
