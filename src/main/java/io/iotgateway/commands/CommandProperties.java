@@ -3,6 +3,8 @@ package io.iotgateway.commands;
 import io.iotgateway.telemetry.TopicTemplate;
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.AssertTrue;
+import jakarta.validation.constraints.Max;
+import jakarta.validation.constraints.Min;
 import jakarta.validation.constraints.NotBlank;
 import jakarta.validation.constraints.NotEmpty;
 import jakarta.validation.constraints.NotNull;
@@ -33,7 +35,8 @@ public record CommandProperties(
         @NotBlank String groupId,
         @NotBlank String collection,
         @NotNull Duration topicDiscoveryInterval,
-        @NotNull Duration sweepInterval) {
+        @NotNull Duration sweepInterval,
+        @Min(1) @Max(64) int reportLanes) {
 
     static final String MQTT_TEMPLATE = "[^+#]*\\{deviceId}[^+#]*\\{component}[^+#]*";
     static final String MQTT_TEMPLATE_MESSAGE =

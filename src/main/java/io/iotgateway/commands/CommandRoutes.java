@@ -65,6 +65,11 @@ class CommandRoutes extends RouteBuilder {
         from(MqttSubscriptions.endpoint(topics.mqttReportFilter(), "reports", mqtt))
                 .routeId("commands-receive-report")
                 .routeConfigurationId(GatewayExchange.ERROR_POLICY)
+                .process(new ReportLanes(
+                        getContext(),
+                        "commands-report-lane",
+                        properties.reportLanes(),
+                        exchange -> exchange.getMessage().getHeader(PahoMqtt5Constants.MQTT_TOPIC, String.class)))
                 .process(reports::toRecords)
                 .to("kafka:{{gateway.commands.status-topic}}")
                 .process(reports::announced);

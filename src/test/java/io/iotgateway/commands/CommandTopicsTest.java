@@ -22,7 +22,8 @@ class CommandTopicsTest {
             "group",
             "controlCommands",
             Duration.ofSeconds(1),
-            Duration.ofSeconds(1)));
+            Duration.ofSeconds(1),
+            4));
 
     @Test
     void parsesTheSeedCommandTopics() {

@@ -44,6 +44,7 @@ class ConfigurationFailFastTest {
                 "gateway.analytics.window=0s | gateway.analytics.window | at least 1s",
                 "gateway.analytics.allowed-lateness=-1m | gateway.analytics.allowedLateness | 0s or more",
                 "gateway.analytics.session-topic=bike sessions | gateway.analytics.sessionTopic | Kafka topic name",
+                "gateway.commands.report-lanes=0 | gateway.commands.reportLanes | must be greater than or equal to 1",
             })
     void badSettingNamesItsKey(String settings, String key, String expected, CapturedOutput output) {
         assertThat(start(settings.startsWith("gateway.families") ? FAMILY + ";" + settings : settings))
