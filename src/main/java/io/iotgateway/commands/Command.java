@@ -64,6 +64,26 @@ public record Command(
                 reason);
     }
 
+    /** This command as the device's report settles it. */
+    Command settled(
+            CommandStatus newStatus, Instant reportedAt, Long roundTrip, Map<String, Object> reported, String why) {
+        return new Command(
+                commandId,
+                deviceId,
+                component,
+                command,
+                value,
+                newStatus,
+                source,
+                timestamp,
+                publishedAt,
+                deadline,
+                reportedAt,
+                roundTrip,
+                reported,
+                why == null ? reason : why);
+    }
+
     static Command accepted(CommandRequest request, String source, Instant now, Instant deadline) {
         return new Command(
                 request.commandId(),

@@ -95,16 +95,14 @@ class CommandStore {
         Instant sentAt = open.get().publishedAt() != null
                 ? open.get().publishedAt()
                 : open.get().timestamp();
-        Long roundTrip = Duration.between(sentAt, reportedAt).toMillis();
+        long roundTrip = Duration.between(sentAt, reportedAt).toMillis();
         List<Bson> updates = new ArrayList<>(List.of(
                 Updates.set("status", status.name()),
                 Updates.set("reportedAt", Date.from(reportedAt)),
                 Updates.set("state", new Document(state)),
                 Updates.set("settledAt", Date.from(reportedAt)),
-                Updates.set("announced", false)));
-        if (roundTrip != null) {
-            updates.add(Updates.set("roundTripMs", roundTrip));
-        }
+                Updates.set("announced", false),
+                Updates.set("roundTripMs", roundTrip)));
         if (reason != null) {
             updates.add(Updates.set("reason", reason));
         }
@@ -114,7 +112,10 @@ class CommandStore {
                                 Filters.in("status", CommandStatus.PENDING.name(), CommandStatus.TIMED_OUT.name())),
                         Updates.combine(updates))
                 .getModifiedCount();
-        return modified == 0 ? Optional.empty() : find(commandId);
+        // no re-read: the update changed exactly these fields of the document just read
+        return modified == 0
+                ? Optional.empty()
+                : Optional.of(open.get().settled(status, reportedAt, roundTrip, state, reason));
     }
 
     /** Marks overdue pending commands TIMED_OUT and returns them; they still have to be announced. */

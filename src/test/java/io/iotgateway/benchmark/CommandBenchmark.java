@@ -155,7 +155,7 @@ class CommandBenchmark extends GatewayIntegrationTest {
                     .failFast("the event stream ended", reader::isDone)
                     .alias("ACKED on the event stream")
                     .until(() -> answered.get() >= count);
-            stages = stages(devices, arrivedAt, actuator.received());
+            stages = stages(devices, arrivedAt, actuator.received(), actuator.reported());
         } catch (RuntimeException e) {
             throw new IllegalStateException(
                     "answered " + answered.get() + " of " + count + ", received by devices "
@@ -264,11 +264,16 @@ class CommandBenchmark extends GatewayIntegrationTest {
      * p50/p99 of each stage: accepted -> handed to the broker, -> received by the device, -> report processed by the
      * gateway, -> on SSE.
      */
-    private String stages(String[] devices, Map<String, Instant> arrivedAt, List<SimulatedActuator.Received> received) {
+    private String stages(
+            String[] devices,
+            Map<String, Instant> arrivedAt,
+            List<SimulatedActuator.Received> received,
+            Map<String, Instant> reportedAt) {
         Map<String, Instant> atDevice = new HashMap<>();
         received.forEach(r -> atDevice.put(r.correlation(), r.at()));
         Histogram publish = new Histogram(3);
         Histogram delivery = new Histogram(3);
+        Histogram reply = new Histogram(3);
         Histogram report = new Histogram(3);
         Histogram announce = new Histogram(3);
         mongoClient
@@ -278,8 +283,10 @@ class CommandBenchmark extends GatewayIntegrationTest {
                 .forEach(doc -> {
                     Instant arrived = arrivedAt.get(doc.getString("_id"));
                     Instant delivered = atDevice.get(doc.getString("_id"));
+                    Instant replied = reportedAt.get(doc.getString("_id"));
                     if (arrived == null
                             || delivered == null
+                            || replied == null
                             || doc.getDate("publishedAt") == null
                             || doc.getDate("reportedAt") == null) {
                         return;
@@ -289,17 +296,21 @@ class CommandBenchmark extends GatewayIntegrationTest {
                     long reported = doc.getDate("reportedAt").getTime();
                     publish.recordValue(Math.max(0, published - accepted));
                     delivery.recordValue(Math.max(0, delivered.toEpochMilli() - published));
-                    report.recordValue(Math.max(0, reported - delivered.toEpochMilli()));
+                    reply.recordValue(Math.max(0, replied.toEpochMilli() - delivered.toEpochMilli()));
+                    report.recordValue(Math.max(0, reported - replied.toEpochMilli()));
                     announce.recordValue(Math.max(0, arrived.toEpochMilli() - reported));
                 });
         return String.format(
                 Locale.ROOT,
                 "Stages (ms, p50 / p99): accepted -> handed to the broker %d / %d; -> received by the device %d / %d;"
-                        + " -> its report processed by the gateway %d / %d; -> status on the SSE stream %d / %d.",
+                        + " -> its report acknowledged by the broker %d / %d; -> processed by the gateway %d / %d;"
+                        + " -> status on the SSE stream %d / %d.",
                 publish.getValueAtPercentile(50),
                 publish.getValueAtPercentile(99),
                 delivery.getValueAtPercentile(50),
                 delivery.getValueAtPercentile(99),
+                reply.getValueAtPercentile(50),
+                reply.getValueAtPercentile(99),
                 report.getValueAtPercentile(50),
                 report.getValueAtPercentile(99),
                 announce.getValueAtPercentile(50),

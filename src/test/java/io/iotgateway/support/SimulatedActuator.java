@@ -46,6 +46,7 @@ public final class SimulatedActuator implements AutoCloseable {
     private final Map<String, Behaviour> behaviours = new ConcurrentHashMap<>();
     private final Map<String, Double> state = new ConcurrentHashMap<>();
     private final List<Received> received = new CopyOnWriteArrayList<>();
+    private final Map<String, Instant> reported = new ConcurrentHashMap<>();
     // Paho must not publish from its own callback thread (it would wait for itself); replies go out from here.
     private final ExecutorService replies = Executors.newSingleThreadExecutor(r -> new Thread(r, "actuator-replies"));
 
@@ -69,6 +70,11 @@ public final class SimulatedActuator implements AutoCloseable {
     public SimulatedActuator behave(String component, Behaviour behaviour) {
         behaviours.put(component, behaviour);
         return this;
+    }
+
+    /** When the broker acknowledged the device's report, by the command's correlation data. */
+    public Map<String, Instant> reported() {
+        return Map.copyOf(reported);
     }
 
     public List<Received> received() {
@@ -127,7 +133,12 @@ public final class SimulatedActuator implements AutoCloseable {
         } else {
             reply = "{\"status\":\"error\",\"reason\":\"" + component + " is locked\"}";
         }
-        replies.execute(() -> report(responseTopic, reply, correlation));
+        replies.execute(() -> {
+            report(responseTopic, reply, correlation);
+            if (correlation != null) {
+                reported.put(new String(correlation, StandardCharsets.UTF_8), Instant.now());
+            }
+        });
     }
 
     private final class Callback implements MqttCallback {
