@@ -47,26 +47,23 @@ public record Command(
         String reason) {
 
     Command withPublishedAt(Instant at) {
-        return new Command(
-                commandId,
-                deviceId,
-                component,
-                command,
-                value,
-                status,
-                source,
-                timestamp,
-                at,
-                deadline,
-                reportedAt,
-                roundTripMs,
-                state,
-                reason);
+        return with(status, at, reportedAt, roundTripMs, state, reason);
     }
 
     /** This command as the device's report settles it. */
     Command settled(
             CommandStatus newStatus, Instant reportedAt, Long roundTrip, Map<String, Object> reported, String why) {
+        return with(newStatus, publishedAt, reportedAt, roundTrip, reported, why == null ? reason : why);
+    }
+
+    /** A copy with the fields that change over a command's life; its identity and request stay. */
+    private Command with(
+            CommandStatus newStatus,
+            Instant newPublishedAt,
+            Instant newReportedAt,
+            Long newRoundTripMs,
+            Map<String, Object> newState,
+            String newReason) {
         return new Command(
                 commandId,
                 deviceId,
@@ -76,12 +73,12 @@ public record Command(
                 newStatus,
                 source,
                 timestamp,
-                publishedAt,
+                newPublishedAt,
                 deadline,
-                reportedAt,
-                roundTrip,
-                reported,
-                why == null ? reason : why);
+                newReportedAt,
+                newRoundTripMs,
+                newState,
+                newReason);
     }
 
     static Command accepted(CommandRequest request, String source, Instant now, Instant deadline) {

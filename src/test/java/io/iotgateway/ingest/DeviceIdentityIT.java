@@ -41,19 +41,7 @@ class DeviceIdentityIT extends GatewayIntegrationTest {
     void theAuthenticatedIdentityMustBeTheTopicsDevice() {
         String run = uniqueId("idn");
         String name = "identified-" + run.substring(4);
-        try (TemporaryFamily family = TemporaryFamily.create(
-                camel,
-                name,
-                """
-                topic: %s/{deviceId}/telemetry
-                schema: classpath:schemas/families/devices.schema.json
-                device-id-field: deviceId
-                identity-property: %s
-                readings:
-                  - sensor-type-field: sensorType
-                    value-field: value
-                """
-                        .formatted(name, PROPERTY))) {
+        try (TemporaryFamily family = identifiedFamily(name, name + "/{deviceId}/telemetry")) {
             String honest = run + "-honest";
             publish(name + "/" + honest + "/telemetry", List.of(new UserProperty(PROPERTY, honest)));
             assertThat(KAFKA.awaitKey("device.telemetry", honest, 1)).hasSize(1);
@@ -94,19 +82,7 @@ class DeviceIdentityIT extends GatewayIntegrationTest {
     void aFamilyWhoseDeviceIdIsInThePayloadChecksThatId() {
         String run = uniqueId("idp");
         String name = "identified-frames-" + run.substring(4);
-        try (TemporaryFamily family = TemporaryFamily.create(
-                camel,
-                name,
-                """
-                topic: %s/data
-                schema: classpath:schemas/families/devices.schema.json
-                device-id-field: deviceId
-                identity-property: %s
-                readings:
-                  - sensor-type-field: sensorType
-                    value-field: value
-                """
-                        .formatted(name, PROPERTY))) {
+        try (TemporaryFamily family = identifiedFamily(name, name + "/data")) {
             String honest = run + "-honest";
             publish(name + "/data", frame(honest), List.of(new UserProperty(PROPERTY, honest)));
             assertThat(KAFKA.awaitKey("device.telemetry", honest, 1)).hasSize(1);
@@ -118,6 +94,23 @@ class DeviceIdentityIT extends GatewayIntegrationTest {
             assertThat(KAFKA.read("device.telemetry", r -> victim.equals(r.key())))
                     .isEmpty();
         }
+    }
+
+    /** A family on {@code topic} that checks the identity property against the message's device id. */
+    private TemporaryFamily identifiedFamily(String name, String topic) {
+        return TemporaryFamily.create(
+                camel,
+                name,
+                """
+                topic: %s
+                schema: classpath:schemas/families/devices.schema.json
+                device-id-field: deviceId
+                identity-property: %s
+                readings:
+                  - sensor-type-field: sensorType
+                    value-field: value
+                """
+                        .formatted(topic, PROPERTY));
     }
 
     private void publish(String topic, List<UserProperty> properties) {

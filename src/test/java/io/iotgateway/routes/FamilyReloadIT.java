@@ -48,15 +48,10 @@ class FamilyReloadIT extends GatewayIntegrationTest {
     @Test
     void addEditBreakAndDeleteAFamily() throws Exception {
         String id = uniqueId("gh");
-        String name = "greenhouse-" + id.substring(3);
-        family = SOURCES.routes().resolve(name + ".family.yaml");
-        schema = SOURCES.routes().resolve(name + ".schema.json");
         Route bikeIngest = camel.getRoute("ingest-mqtt-bike");
-        RouteSources.write(schema, SCHEMA.formatted("moisture"));
 
         // add: a new file is a new family, with its own subscription
-        RouteSources.write(family, family(name, "moisture"));
-        await().atMost(Duration.ofSeconds(15)).until(() -> isStarted("ingest-mqtt-" + name));
+        String name = addGreenhouse(id);
         device.publish(name + "/" + id + "/soil", "{\"moisture\":31.5,\"ts\":1763320419}");
         JsonNode first =
                 json.readTree(KAFKA.awaitKey("device.telemetry", id, 1).get(0).value());
@@ -107,12 +102,7 @@ class FamilyReloadIT extends GatewayIntegrationTest {
     @Test
     void aNewFilterReplacesTheOldSubscriptionInTheSession() throws Exception {
         String id = uniqueId("gf");
-        String name = "greenhouse-" + id.substring(3);
-        family = SOURCES.routes().resolve(name + ".family.yaml");
-        schema = SOURCES.routes().resolve(name + ".schema.json");
-        RouteSources.write(schema, SCHEMA.formatted("moisture"));
-        RouteSources.write(family, family(name, "moisture"));
-        await().atMost(Duration.ofSeconds(15)).until(() -> isStarted("ingest-mqtt-" + name));
+        String name = addGreenhouse(id);
         device.publish(name + "/" + id + "/soil", "{\"moisture\":31.5,\"ts\":1763320419}");
         KAFKA.awaitKey("device.telemetry", id, 1);
 
@@ -143,6 +133,17 @@ class FamilyReloadIT extends GatewayIntegrationTest {
             {"$schema":"https://json-schema.org/draft/2020-12/schema","type":"object",
              "required":["%1$s"],"properties":{"%1$s":{"type":"number"},"ts":{"type":"number"}}}
             """;
+
+    /** Adds a greenhouse family (its schema, then the family file) and waits until it subscribes; returns its name. */
+    private String addGreenhouse(String id) {
+        String name = "greenhouse-" + id.substring(3);
+        family = SOURCES.routes().resolve(name + ".family.yaml");
+        schema = SOURCES.routes().resolve(name + ".schema.json");
+        RouteSources.write(schema, SCHEMA.formatted("moisture"));
+        RouteSources.write(family, family(name, "moisture"));
+        await().atMost(Duration.ofSeconds(15)).until(() -> isStarted("ingest-mqtt-" + name));
+        return name;
+    }
 
     private static String family(String name, String field) {
         return """
