@@ -10,13 +10,20 @@ import io.iotgateway.support.GatewayIntegrationTest;
 import io.iotgateway.support.Http;
 import io.iotgateway.support.SseStream;
 import io.iotgateway.support.WebSocketSession;
+import jakarta.servlet.http.HttpServletResponse;
 import java.net.http.HttpResponse;
 import java.net.http.WebSocketHandshakeException;
 import java.time.Duration;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.mock.web.MockHttpServletRequest;
+import org.springframework.mock.web.MockHttpServletResponse;
+import org.springframework.security.web.FilterChainProxy;
+import org.springframework.security.web.header.HeaderWriterFilter;
 
 /**
  * Who may call what, over real HTTP and WebSocket against the running gateway: the test profile's administrator,
@@ -30,6 +37,9 @@ class ApiSecurityIT extends GatewayIntegrationTest {
 
     @LocalServerPort
     int port;
+
+    @Autowired
+    FilterChainProxy securityFilters;
 
     private Http anonymous;
     private Http viewer;
@@ -69,6 +79,26 @@ class ApiSecurityIT extends GatewayIntegrationTest {
         assertThat(commandAs(anonymous.as(Http.bearer("not-a-configured-token-at-all")), device)
                         .statusCode())
                 .isEqualTo(401);
+    }
+
+    @Test
+    void securityHeadersAreOnTheResponseBeforeTheRequestIsHandled() throws Exception {
+        // An SSE response is written by a live-sender thread as soon as its handler returns: headers still to be
+        // written by the request thread after that would race it (Tomcat's headers are not thread-safe).
+        HeaderWriterFilter headerWriter = securityFilters.getFilterChains().stream()
+                .flatMap(chain -> chain.getFilters().stream())
+                .filter(HeaderWriterFilter.class::isInstance)
+                .map(HeaderWriterFilter.class::cast)
+                .findFirst()
+                .orElseThrow();
+        AtomicReference<String> whileHandled = new AtomicReference<>();
+        MockHttpServletResponse response = new MockHttpServletResponse();
+        headerWriter.doFilter(
+                new MockHttpServletRequest("GET", "/events"),
+                response,
+                (request, handled) ->
+                        whileHandled.set(((HttpServletResponse) handled).getHeader("X-Content-Type-Options")));
+        assertThat(whileHandled.get()).isEqualTo("nosniff");
     }
 
     @Test
