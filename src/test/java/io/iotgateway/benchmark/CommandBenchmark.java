@@ -94,8 +94,8 @@ class CommandBenchmark extends GatewayIntegrationTest {
             devices[i] = "cmd-" + fleet + "-" + i;
         }
         mqttRequestResponse(RATE * 2); // warm-up
-        // The warm-up is also the cold case: the devices are new, so each one's first report waits for its Kafka
-        // report topic to be created.
+        // The first commands are the cold case: the devices are new, so each one's first report waits for its Kafka
+        // report topic to be created; then the JIT warm-up.
         RoundTrips cold = gatewayCommands(devices, RATE * 2, "gateway, first commands to new devices");
         RoundTrips warm = gatewayCommands(devices, RATE * WARMUP_SECONDS, "gateway, warm-up (JIT compiling)");
         RoundTrips limit = mqttRequestResponse(RATE * SECONDS);

@@ -112,14 +112,10 @@ public final class SimulatedActuator implements AutoCloseable {
     private void onCommand(String topic, MqttMessage message) throws IOException {
         MqttProperties properties = message.getProperties();
         byte[] correlation = properties == null ? null : properties.getCorrelationData();
+        String commandId = correlation == null ? null : new String(correlation, StandardCharsets.UTF_8);
         String responseTopic = properties == null ? null : properties.getResponseTopic();
         JsonNode payload = JSON.readTree(message.getPayload());
-        received.add(new Received(
-                topic,
-                payload,
-                correlation == null ? null : new String(correlation, StandardCharsets.UTF_8),
-                responseTopic,
-                Instant.now()));
+        received.add(new Received(topic, payload, commandId, responseTopic, Instant.now()));
         String component = topic.substring(topic.lastIndexOf('/') + 1);
         Behaviour behaviour = behaviours.getOrDefault(component, Behaviour.APPLY);
         if (behaviour == Behaviour.IGNORE || responseTopic == null) {
@@ -135,8 +131,8 @@ public final class SimulatedActuator implements AutoCloseable {
         }
         replies.execute(() -> {
             report(responseTopic, reply, correlation);
-            if (correlation != null) {
-                reported.put(new String(correlation, StandardCharsets.UTF_8), Instant.now());
+            if (commandId != null) {
+                reported.put(commandId, Instant.now());
             }
         });
     }
