@@ -22,6 +22,11 @@ class AnalyticsHealthIndicator extends AbstractHealthIndicator {
 
     @Override
     protected void doHealthCheck(Health.Builder health) {
+        if (streams.waitingForSourceTopic()) {
+            // a fresh cluster before the first telemetry record: nothing to analyse yet, nothing wrong
+            health.up().withDetail("state", "WAITING_FOR_SOURCE_TOPIC");
+            return;
+        }
         KafkaStreams.State state = streams.state();
         if (state == KafkaStreams.State.RUNNING
                 || state == KafkaStreams.State.REBALANCING

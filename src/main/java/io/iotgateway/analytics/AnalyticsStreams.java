@@ -1,5 +1,7 @@
 package io.iotgateway.analytics;
 
+import static java.util.concurrent.TimeUnit.MILLISECONDS;
+
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.iotgateway.config.GatewayProperties;
 import io.iotgateway.config.KafkaSecurityProperties;
@@ -7,7 +9,13 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
 import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.Properties;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.common.Metric;
 import org.apache.kafka.streams.KafkaStreams;
@@ -42,8 +50,14 @@ class AnalyticsStreams implements SmartLifecycle {
     private final MeterRegistry meters;
     private final KafkaSecurityProperties security;
     private final Counter skipped;
+    private static final Duration TOPIC_CHECK = Duration.ofSeconds(1);
+
+    private volatile boolean running;
     private volatile KafkaStreams streams;
     private volatile KafkaStreamsMetrics streamsMetrics;
+    private ScheduledExecutorService topicWatch;
+    private volatile Admin topics;
+    private boolean announcedWait;
 
     AnalyticsStreams(
             AnalyticsProperties properties,
@@ -65,9 +79,67 @@ class AnalyticsStreams implements SmartLifecycle {
 
     @Override
     public synchronized void start() {
-        if (streams != null) {
+        if (running) {
             return;
         }
+        running = true;
+        // Kafka Streams fails its threads when a source topic is missing, and on a fresh cluster device.telemetry
+        // exists only once the first record was written: start once it is there, checked off the start-up thread.
+        Map<String, Object> config = new HashMap<>(security.clientProperties());
+        config.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, properties.bootstrapServers());
+        config.put(AdminClientConfig.CLIENT_ID_CONFIG, instanceId + "-topics");
+        topics = Admin.create(config);
+        topicWatch = Executors.newSingleThreadScheduledExecutor(runnable -> {
+            Thread thread = new Thread(runnable, "analytics-source-topic");
+            thread.setDaemon(true);
+            return thread;
+        });
+        topicWatch.scheduleWithFixedDelay(this::startWhenSourceTopicExists, 0, TOPIC_CHECK.toMillis(), MILLISECONDS);
+    }
+
+    private void startWhenSourceTopicExists() {
+        Admin admin = topics;
+        boolean exists;
+        try {
+            exists = admin != null
+                    && admin.listTopics()
+                            .names()
+                            .get(TOPIC_CHECK.toMillis() * 5, MILLISECONDS)
+                            .contains(telemetryTopic);
+        } catch (Exception e) {
+            LOG.debug("Cannot list Kafka topics yet: {}", e.toString());
+            return;
+        }
+        synchronized (this) {
+            if (!running || streams != null) {
+                return;
+            }
+            if (!exists) {
+                if (!announcedWait) {
+                    LOG.info(
+                            "Stream analytics waits for topic {} (created with the first telemetry record)",
+                            telemetryTopic);
+                    announcedWait = true;
+                }
+                return;
+            }
+            startStreams();
+            stopTopicWatch();
+        }
+    }
+
+    private void stopTopicWatch() {
+        if (topicWatch != null) {
+            topicWatch.shutdownNow();
+            topicWatch = null;
+        }
+        if (topics != null) {
+            topics.close(Duration.ZERO);
+            topics = null;
+        }
+    }
+
+    private void startStreams() {
         Topology topology = AnalyticsTopology.build(properties, telemetryTopic, json, skipped);
         KafkaStreams created = new KafkaStreams(topology, config());
         created.setUncaughtExceptionHandler(e -> {
@@ -84,12 +156,17 @@ class AnalyticsStreams implements SmartLifecycle {
     }
 
     @Override
-    public synchronized void stop() {
-        KafkaStreams running = streams;
+    public void stop() {
+        KafkaStreams running;
+        synchronized (this) {
+            this.running = false;
+            stopTopicWatch();
+            running = streams;
+            streams = null;
+        }
         if (running == null) {
             return;
         }
-        streams = null;
         if (!running.close(CLOSE_TIMEOUT)) {
             LOG.warn(
                     "Stream analytics did not close within {}; uncommitted work is redone on the next start",
@@ -100,7 +177,12 @@ class AnalyticsStreams implements SmartLifecycle {
 
     @Override
     public boolean isRunning() {
-        return streams != null;
+        return running;
+    }
+
+    /** True while the analytics wait for their source topic to be created. */
+    boolean waitingForSourceTopic() {
+        return running && streams == null;
     }
 
     /** The state Kafka Streams reports, or null when stopped. */

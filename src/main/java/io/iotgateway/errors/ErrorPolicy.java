@@ -10,6 +10,7 @@ import java.net.ConnectException;
 import org.apache.camel.LoggingLevel;
 import org.apache.camel.ValidationException;
 import org.apache.camel.builder.RouteConfigurationBuilder;
+import org.apache.camel.component.direct.DirectConsumerNotAvailableException;
 import org.apache.camel.model.OnExceptionDefinition;
 import org.apache.kafka.common.errors.RetriableException;
 import org.springframework.stereotype.Component;
@@ -23,6 +24,7 @@ import org.springframework.stereotype.Component;
  *   <li>A broker that is unavailable is not the message's fault: the exchange is redelivered with exponential back-off,
  *       by default until it succeeds. Meanwhile MQTT messages stay un-acknowledged and Kafka offsets uncommitted, so
  *       the brokers hold the backlog and nothing is lost.
+ *   <li>So is a hook route that is missing for the moment (starting, or swapped by a reload).
  *   <li>Anything else is retried a few times, then dead-lettered with reason {@code processing-failed}.
  * </ul>
  *
@@ -70,6 +72,10 @@ class ErrorPolicy extends RouteConfigurationBuilder {
                 MongoNotPrimaryException.class,
                 MongoNodeIsRecoveringException.class,
                 ConnectException.class));
+
+        // A hook route that is not there yet (still starting) or is being swapped by a reload is the gateway's state,
+        // not the message's fault: the message waits, un-acknowledged, instead of being dead-lettered.
+        transientFailure(policy.onException(DirectConsumerNotAvailableException.class));
     }
 
     private void transientFailure(OnExceptionDefinition clause) {

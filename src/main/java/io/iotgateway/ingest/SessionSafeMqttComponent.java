@@ -108,8 +108,11 @@ class SessionSafeMqttComponent extends PahoMqtt5Component {
     /** Hands the stock consumer a client that is not connected yet; it connects when the callback is set. */
     static final class SessionSafeConsumer extends PahoMqtt5Consumer {
 
-        /** How long a stop waits for the messages in flight to be acknowledged before it disconnects anyway. */
-        private static final Duration DRAIN_TIMEOUT = Duration.ofSeconds(10);
+        /**
+         * How long a stop waits for the messages in flight to be acknowledged before it disconnects anyway: within the
+         * graceful shutdown's budget (camel.main.shutdown-timeout).
+         */
+        private static final Duration DRAIN_TIMEOUT = Duration.ofSeconds(5);
 
         private ExecutorService resubscriber;
         private volatile boolean stopping;

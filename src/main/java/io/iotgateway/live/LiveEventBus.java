@@ -8,7 +8,6 @@ import io.iotgateway.config.GatewayProperties;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
-import jakarta.annotation.PreDestroy;
 import java.io.IOException;
 import java.util.ArrayDeque;
 import java.util.Map;
@@ -24,6 +23,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.camel.Exchange;
 import org.apache.camel.component.kafka.KafkaConstants;
+import org.springframework.context.event.ContextClosedEvent;
+import org.springframework.context.event.EventListener;
 import org.springframework.stereotype.Component;
 
 /**
@@ -196,7 +197,11 @@ class LiveEventBus {
         };
     }
 
-    @PreDestroy
+    /**
+     * First thing on shutdown: an open SSE or WebSocket stream is a request that never ends, and the web server's
+     * graceful shutdown would wait for it until its phase times out. Closed, browsers reconnect to another replica.
+     */
+    @EventListener(ContextClosedEvent.class)
     void stop() {
         heartbeats.shutdownNow();
         clients.forEach(LiveClient::close);
