@@ -9,6 +9,7 @@ import com.networknt.schema.JsonSchema;
 import com.networknt.schema.JsonSchemaFactory;
 import com.networknt.schema.SpecVersion;
 import com.networknt.schema.ValidationMessage;
+import io.iotgateway.support.InstalledTool;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Files;
@@ -22,7 +23,6 @@ import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -43,10 +43,9 @@ public class ComposeFileTest {
 
     @Test
     void matchesTheComposeSpecSchema() throws IOException {
-        Assumptions.assumeTrue(
+        InstalledTool.require(
                 Files.isReadable(COMPOSE_SCHEMA),
-                () -> "Compose schema check skipped: " + COMPOSE_SCHEMA
-                        + " is missing (apt-get install docker-compose; .ci/run installs it)");
+                () -> "the Compose schema " + COMPOSE_SCHEMA + " is missing (apt-get install docker-compose)");
         ObjectNode spec = (ObjectNode) new ObjectMapper().readTree(COMPOSE_SCHEMA.toFile());
         // It labels its definitions with draft-04 style "id"s, which the 2019-09 validator rejects; they are names
         // only.
@@ -64,9 +63,8 @@ public class ComposeFileTest {
     @Test
     void dockerComposeConfigAcceptsIt() throws Exception {
         Path binary = Path.of("/usr/bin/docker-compose");
-        Assumptions.assumeTrue(
-                Files.isExecutable(binary),
-                () -> "docker-compose config check skipped: " + binary + " is missing (.ci/run installs it)");
+        InstalledTool.require(
+                Files.isExecutable(binary), () -> binary + " is missing (apt-get install docker-compose)");
         Process process = new ProcessBuilder(binary.toString(), "-f", COMPOSE.toString(), "config", "-q")
                 .redirectErrorStream(true)
                 .start();

@@ -14,7 +14,6 @@ import java.util.Map;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.Assumptions;
 import org.openqa.selenium.By;
 import org.openqa.selenium.OutputType;
 import org.openqa.selenium.TimeoutException;
@@ -71,14 +70,13 @@ public final class HeadlessBrowser implements AutoCloseable {
     }
 
     /**
-     * Starts a fresh browser (own empty profile). Skips the calling test, with the reason, when chromium is not
-     * installed: a developer machine may lack it, CI installs it.
+     * Starts a fresh browser (own empty profile). Skips the calling test (fails it in CI), with the reason, when
+     * chromium is not installed.
      */
     public static HeadlessBrowser start() {
-        Assumptions.assumeTrue(
+        InstalledTool.require(
                 available(),
-                () -> "headless browser test skipped: " + CHROMIUM + " or " + CHROMEDRIVER + " is missing"
-                        + " (apt-get install chromium chromium-driver; .ci/run installs them)");
+                () -> CHROMIUM + " or " + CHROMEDRIVER + " is missing (apt-get install chromium chromium-driver)");
         Path profile;
         try {
             profile = Files.createTempDirectory("iotgateway-chromium-");
