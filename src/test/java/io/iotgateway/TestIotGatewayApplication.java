@@ -25,13 +25,15 @@ public final class TestIotGatewayApplication {
                     "gateway.security.admin-password",
                     System.getProperty("gateway.security.admin-password", SandboxConfiguration.ADMIN_PASSWORD));
         }
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+        // After the gateway has stopped (Spring runs its shutdown handlers once the contexts are closed): brokers that
+        // stopped first left the gateway's Kafka clients logging reconnect warnings for most of a minute.
+        SpringApplication.getShutdownHandlers().add(() -> {
             try {
                 brokers.close();
             } catch (Exception e) {
                 // exiting anyway
             }
-        }));
+        });
         SpringApplication.from(IotGatewayApplication::main)
                 .with(SandboxConfiguration.class)
                 .run(args);
