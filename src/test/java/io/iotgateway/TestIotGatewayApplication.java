@@ -3,7 +3,10 @@ package io.iotgateway;
 import io.iotgateway.sandbox.SandboxConfiguration;
 import io.iotgateway.support.EmbeddedBrokers;
 import java.nio.file.Path;
+import java.util.List;
 import org.springframework.boot.SpringApplication;
+import org.springframework.context.ConfigurableApplicationContext;
+import sun.misc.Signal;
 
 /**
  * The sandbox: {@code ./mvnw spring-boot:test-run}. Starts real MQTT 5, Kafka and MongoDB-wire brokers in this JVM on
@@ -25,17 +28,18 @@ public final class TestIotGatewayApplication {
                     "gateway.security.admin-password",
                     System.getProperty("gateway.security.admin-password", SandboxConfiguration.ADMIN_PASSWORD));
         }
-        // After the gateway has stopped (Spring runs its shutdown handlers once the contexts are closed): brokers that
-        // stopped first left the gateway's Kafka clients logging reconnect warnings for most of a minute.
-        SpringApplication.getShutdownHandlers().add(() -> {
-            try {
-                brokers.close();
-            } catch (Exception e) {
-                // exiting anyway
-            }
-        });
-        SpringApplication.from(IotGatewayApplication::main)
+        ConfigurableApplicationContext gateway = SpringApplication.from(IotGatewayApplication::main)
                 .with(SandboxConfiguration.class)
-                .run(args);
+                .run(args)
+                .getApplicationContext();
+        // Ctrl+C stops the gateway first, then its brokers, then exits. Left to the JVM, every shutdown hook starts at
+        // once: the Kafka test kit's deletes the broker's directories while the gateway is still draining into it.
+        for (String name : List.of("INT", "TERM")) {
+            Signal.handle(new Signal(name), signal -> {
+                gateway.close();
+                brokers.closeBeforeExit();
+                System.exit(128 + signal.getNumber());
+            });
+        }
     }
 }

@@ -139,6 +139,15 @@ public final class EmbeddedBrokers implements AutoCloseable {
         mqtt.close();
     }
 
+    /**
+     * For a process about to exit: stops MongoDB, whose file must be flushed, and leaves the rest to the exit. An
+     * orderly stop of the test kit's Kafka broker deleted its directories under the running broker and never ended;
+     * the MQTT broker's state is in memory.
+     */
+    public void closeBeforeExit() {
+        stopMongo();
+    }
+
     /** A standalone MQTT 5 broker, for a test that needs one of its own. */
     public static MqttBroker startMqttBroker(int port, Path dir) {
         return startMqttBroker(port, dir, false);
