@@ -133,7 +133,7 @@ class TelemetryIngestor {
         exchange.setProperty(TelemetryRouter.RECORDS, records);
         exchange.setProperty(TelemetryRouter.RAW_PAYLOAD, payload);
         exchange.setProperty(TelemetryRouter.VARIABLES, match.variables());
-        in.setBody(router.route(records));
+        in.setBody(router.route(exchange, records));
     }
 
     private JsonNode parse(byte[] payload) {

@@ -8,6 +8,7 @@ import io.iotgateway.telemetry.TelemetryRecord;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -16,7 +17,12 @@ import java.util.concurrent.ConcurrentHashMap;
 import org.apache.camel.CamelContext;
 import org.apache.camel.Exchange;
 import org.apache.camel.Message;
+import org.apache.camel.Predicate;
 import org.apache.camel.component.kafka.KafkaConstants;
+import org.apache.camel.model.FilterDefinition;
+import org.apache.camel.model.ModelCamelContext;
+import org.apache.camel.model.RouteDefinition;
+import org.apache.camel.model.language.ExpressionDefinition;
 import org.apache.camel.support.DefaultMessage;
 import org.springframework.stereotype.Component;
 
@@ -49,6 +55,7 @@ public class TelemetryRouter {
     public static final String RECORDS = "gateway.records";
 
     public static final String RAW_PAYLOAD = "gateway.rawPayload";
+    static final String RECORD_JSON = "gateway.recordJson";
     public static final String HOOKS = "gateway.hooks";
     public static final String HOOK_COUNT = "gateway.hookCount";
     public static final String VARIABLES = "gateway.topicVariables";
@@ -68,20 +75,34 @@ public class TelemetryRouter {
     private volatile List<String> messageHooks = List.of();
     private volatile List<String> recordHooks = List.of();
 
+    /**
+     * The filter a hook route starts with, by hook: tested once on the ingest exchange, so a hook that would filter the
+     * message out is not called at all (no copy of the exchange, no trip through its route). The route keeps its
+     * filter; this only spares the calls it would drop.
+     */
+    private volatile Map<String, Predicate> guards = Map.of();
+
     TelemetryRouter(CamelContext camel, ObjectMapper json, GatewayProperties properties) {
         this.camel = camel;
         this.json = json;
         this.telemetryTopic = properties.topics().telemetry();
     }
 
-    /** The canonical records as one Kafka batch for {@code device.telemetry}. */
-    public List<Message> route(List<TelemetryRecord> records) {
+    /**
+     * The canonical records as one Kafka batch for {@code device.telemetry}. Their JSON stays on the exchange for the
+     * record hooks, so each record is serialised once.
+     */
+    public List<Message> route(Exchange exchange, List<TelemetryRecord> records) {
         List<Message> out = new ArrayList<>(records.size());
+        List<byte[]> json = new ArrayList<>(records.size());
         for (TelemetryRecord record : records) {
-            Message message = message(record, toJson(record));
+            byte[] body = toJson(record);
+            Message message = message(record, body);
             message.setHeader(KafkaConstants.OVERRIDE_TOPIC, telemetryTopic);
             out.add(message);
+            json.add(body);
         }
+        exchange.setProperty(RECORD_JSON, json);
         return out;
     }
 
@@ -98,7 +119,10 @@ public class TelemetryRouter {
     /** Turns one split record into what {@code direct:on-record-*} hooks receive. */
     public void toRecord(Exchange exchange) {
         TelemetryRecord record = exchange.getMessage().getBody(TelemetryRecord.class);
-        exchange.setMessage(message(record, toJson(record)));
+        List<?> json = exchange.getProperty(RECORD_JSON, List.class);
+        Integer index = exchange.getProperty(Exchange.SPLIT_INDEX, Integer.class);
+        byte[] body = json != null && index != null && index < json.size() ? (byte[]) json.get(index) : toJson(record);
+        exchange.setMessage(message(record, body));
         setProperties(exchange, record);
         exchange.setProperty("value", record.value());
         exchange.setProperty("unit", record.unit());
@@ -154,9 +178,34 @@ public class TelemetryRouter {
         }
     }
 
-    private static void setHooks(Exchange exchange, List<String> hooks) {
-        exchange.setProperty(HOOKS, hooks);
-        exchange.setProperty(HOOK_COUNT, hooks.size());
+    private void setHooks(Exchange exchange, List<String> hooks) {
+        Map<String, Predicate> guarded = guards;
+        List<String> called = hooks;
+        for (int i = 0; i < hooks.size(); i++) {
+            if (!admits(guarded.get(hooks.get(i)), exchange)) {
+                // the first hook to skip: from here on, collect the ones that stay
+                called = new ArrayList<>(hooks.subList(0, i));
+                for (int j = i + 1; j < hooks.size(); j++) {
+                    if (admits(guarded.get(hooks.get(j)), exchange)) {
+                        called.add(hooks.get(j));
+                    }
+                }
+                break;
+            }
+        }
+        exchange.setProperty(HOOKS, called);
+        exchange.setProperty(HOOK_COUNT, called.size());
+    }
+
+    private static boolean admits(Predicate guard, Exchange exchange) {
+        if (guard == null) {
+            return true;
+        }
+        try {
+            return guard.matches(exchange);
+        } catch (RuntimeException e) {
+            return true; // the hook's own route evaluates it again, under the error policy
+        }
     }
 
     /**
@@ -175,9 +224,43 @@ public class TelemetryRouter {
             hooksBySource.put(source, hooks);
         }
         List<String> all = hooksBySource.values().stream().flatMap(List::stream).toList();
+        Map<String, Predicate> compiled = new HashMap<>();
+        for (String hook : all) {
+            Predicate guard = guardOf(hook);
+            if (guard != null) {
+                compiled.put(hook, guard);
+            }
+        }
+        guards = compiled;
         messageHooks =
                 all.stream().filter(h -> h.startsWith(MESSAGE_HOOK_PREFIX)).toList();
         recordHooks = all.stream().filter(h -> h.startsWith(RECORD_HOOK_PREFIX)).toList();
+    }
+
+    /** The predicate of the filter the hook's route starts with, or null (the route is always called). */
+    private Predicate guardOf(String hook) {
+        if (!(camel instanceof ModelCamelContext model)) {
+            return null;
+        }
+        for (RouteDefinition route : model.getRouteDefinitions()) {
+            if (route.getInput() == null
+                    || !hook.equals(normalize(route.getInput().getEndpointUri()))
+                    || route.getOutputs().isEmpty()
+                    || !(route.getOutputs().get(0) instanceof FilterDefinition filter)) {
+                continue;
+            }
+            ExpressionDefinition expression = filter.getExpression();
+            if (expression == null || expression.getLanguage() == null || expression.getExpression() == null) {
+                return null;
+            }
+            try {
+                return camel.resolveLanguage(expression.getLanguage())
+                        .createPredicate(camel.resolvePropertyPlaceholders(expression.getExpression()));
+            } catch (RuntimeException e) {
+                return null; // not one we can test up front: the route is called and decides
+            }
+        }
+        return null;
     }
 
     public void unregisterHooks(String source) {
