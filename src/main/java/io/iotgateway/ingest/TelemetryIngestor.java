@@ -14,12 +14,15 @@ import io.iotgateway.telemetry.Identifiers;
 import io.iotgateway.telemetry.JsonPayloads;
 import io.iotgateway.telemetry.MqttUserProperties;
 import io.iotgateway.telemetry.TelemetryRecord;
+import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Collectors;
 import org.apache.camel.Exchange;
 import org.apache.camel.Message;
@@ -45,6 +48,7 @@ class TelemetryIngestor {
     private final TelemetryRouter router;
     private final ObjectReader reader;
     private final MeterRegistry meters;
+    private final Map<String, Counter> messages = new ConcurrentHashMap<>();
     private final Clock clock;
     private final int maxPayloadBytes;
     private final DeviceRateLimiter rateLimiter;
@@ -98,7 +102,8 @@ class TelemetryIngestor {
         exchange.setProperty(GatewayExchange.FAMILY, family);
         String topicDeviceId = match.variables().get("deviceId");
         exchange.setProperty(GatewayExchange.DEVICE_ID, topicDeviceId);
-        meters.counter("gateway.ingest.messages", "family", family).increment();
+        messages.computeIfAbsent(family, name -> meters.counter("gateway.ingest.messages", "family", name))
+                .increment();
         TopicPattern.problem(match.variables()).ifPresent(problem -> {
             throw new MessageRejectedException(
                     RejectReason.INVALID_TOPIC,

@@ -8,6 +8,8 @@ import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import org.apache.camel.Endpoint;
 import org.apache.camel.Exchange;
@@ -41,6 +43,11 @@ class ExchangeMetrics extends EventNotifierSupport {
     private final MeterRegistry meters;
     private final TopicLabels topics;
     private final boolean deviceLabel;
+
+    // Found once, not built and looked up again for every exchange: this runs on the ingest path.
+    private final Map<String, Timer> kafkaSends = new ConcurrentHashMap<>();
+    private final Map<String, Timer> mongoWrites = new ConcurrentHashMap<>();
+    private final Map<String, Counter> recordsSent = new ConcurrentHashMap<>();
 
     ExchangeMetrics(MeterRegistry meters, GatewayProperties gateway, MetricsProperties properties) {
         this.meters = meters;
@@ -89,26 +96,29 @@ class ExchangeMetrics extends EventNotifierSupport {
     private void sent(Exchange exchange, Endpoint endpoint, long millis) {
         String outcome = exchange.getException() == null ? "success" : "failure";
         if (endpoint instanceof KafkaEndpoint) {
-            Timer.builder("gateway.kafka.send")
-                    .description("Time until Kafka acknowledged the records of one exchange")
-                    .tag("route", String.valueOf(exchange.getFromRouteId()))
-                    .tag("outcome", outcome)
-                    .publishPercentileHistogram()
-                    .minimumExpectedValue(MIN_EXPECTED)
-                    .maximumExpectedValue(MAX_EXPECTED)
-                    .register(meters)
+            String route = String.valueOf(exchange.getFromRouteId());
+            kafkaSends
+                    .computeIfAbsent(route + '\n' + outcome, key -> Timer.builder("gateway.kafka.send")
+                            .description("Time until Kafka acknowledged the records of one exchange")
+                            .tag("route", route)
+                            .tag("outcome", outcome)
+                            .publishPercentileHistogram()
+                            .minimumExpectedValue(MIN_EXPECTED)
+                            .maximumExpectedValue(MAX_EXPECTED)
+                            .register(meters))
                     .record(millis, TimeUnit.MILLISECONDS);
             if (exchange.getException() == null) {
                 countRecords(exchange);
             }
         } else if (endpoint instanceof MongoDbEndpoint) {
-            Timer.builder("gateway.mongodb.write")
-                    .description("MongoDB write time (one bulk write per batch)")
-                    .tag("outcome", outcome)
-                    .publishPercentileHistogram()
-                    .minimumExpectedValue(MIN_EXPECTED)
-                    .maximumExpectedValue(MAX_EXPECTED)
-                    .register(meters)
+            mongoWrites
+                    .computeIfAbsent(outcome, key -> Timer.builder("gateway.mongodb.write")
+                            .description("MongoDB write time (one bulk write per batch)")
+                            .tag("outcome", outcome)
+                            .publishPercentileHistogram()
+                            .minimumExpectedValue(MIN_EXPECTED)
+                            .maximumExpectedValue(MAX_EXPECTED)
+                            .register(meters))
                     .record(millis, TimeUnit.MILLISECONDS);
         }
     }
@@ -144,10 +154,11 @@ class ExchangeMetrics extends EventNotifierSupport {
             return;
         }
         for (Object label : labels) {
-            Counter.builder("gateway.kafka.records.sent")
-                    .description("Records Kafka acknowledged, by topic (fan-out topics by template)")
-                    .tag("topic", String.valueOf(label))
-                    .register(meters)
+            recordsSent
+                    .computeIfAbsent(String.valueOf(label), topic -> Counter.builder("gateway.kafka.records.sent")
+                            .description("Records Kafka acknowledged, by topic (fan-out topics by template)")
+                            .tag("topic", topic)
+                            .register(meters))
                     .increment();
         }
     }
