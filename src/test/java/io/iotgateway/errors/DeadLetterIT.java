@@ -200,9 +200,11 @@ class DeadLetterIT extends GatewayIntegrationTest {
             throw new IllegalStateException("hook cannot handle " + id);
         })) {
             String topic = "devices/" + id + "/telemetry";
-            device.publish(topic, "{\"sensorType\":\"t\",\"value\":1,\"timestamp\":1763320419}");
+            String payload = "{\"sensorType\":\"t\",\"value\":1,\"timestamp\":1763320419}";
+            device.publish(topic, payload);
 
             ConsumerRecord<String, byte[]> record = deadLetter(id);
+            assertThat(new String(record.value(), StandardCharsets.UTF_8)).isEqualTo(payload);
             assertThat(KafkaProbe.header(record, "x-error-reason")).isEqualTo("processing-failed");
             assertThat(KafkaProbe.header(record, "x-error-detail"))
                     .isEqualTo("IllegalStateException: hook cannot handle " + id);
@@ -240,6 +242,7 @@ class DeadLetterIT extends GatewayIntegrationTest {
                     "devices/" + id + "/telemetry", "{\"sensorType\":\"t\",\"value\":3,\"timestamp\":1763320420}");
             hooked = KAFKA.awaitKey(hook.topic(), id, 2);
             assertThat(hooked).hasSize(2);
+            assertThat(attempts).hasValue(failures + 2);
             assertThat(hooked.stream().map(r -> KafkaProbe.header(r, "x-message-id")))
                     .doesNotHaveDuplicates();
             assertThat(KAFKA.read(DLQ, r -> id.equals(r.key()))).isEmpty();
