@@ -1,7 +1,6 @@
 package io.iotgateway.ingest;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.iotgateway.support.GatewayIntegrationTest;
@@ -11,7 +10,13 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Collectors;
+import java.util.stream.IntStream;
+import org.apache.camel.ServiceStatus;
+import org.apache.camel.spi.CamelEvent;
+import org.apache.camel.support.EventNotifierSupport;
+import org.apache.camel.support.service.ServiceHelper;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.Test;
 
@@ -23,50 +28,106 @@ import org.junit.jupiter.api.Test;
 class IngestRouteRestartIT extends GatewayIntegrationTest {
 
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String ROUTE = "ingest-mqtt-devices";
+    private static final int RESTARTS = 3;
+    /** Published while the route runs; it is stopped once some of them are in Kafka. */
+    private static final int BATCH = 200;
+    /** Published while the route is stopped: they can only arrive through the resumed session. */
+    private static final int WHILE_STOPPED = 20;
 
     @Test
     void restartingTheRouteUnderLoadNeitherLosesNorDuplicates() throws Exception {
         String id = uniqueId("restart");
-        int messages = 600;
-        CompletableFuture<Void> publishing = CompletableFuture.runAsync(() -> {
-            for (int i = 0; i < messages; i++) {
-                device.publish(
-                        "devices/" + id + "/telemetry",
-                        "{\"sensorType\":\"seq\",\"value\":" + i + ",\"timestamp\":" + (1763320000 + i) + "}");
+        RouteEvents events = new RouteEvents();
+        ServiceHelper.startService(events);
+        camel.getManagementStrategy().addEventNotifier(events);
+        int sent = 0;
+        long lastStart;
+        try (KafkaProbe.Tail telemetry = KAFKA.tail("device.telemetry")) {
+            for (int restart = 0; restart < RESTARTS; restart++) {
+                int from = sent;
+                CompletableFuture<Void> batch = CompletableFuture.runAsync(() -> publish(id, from, BATCH));
+                sent += BATCH;
+                // the route is stopped while it works through the batch (or right after it caught up)
+                int arrived = telemetry
+                        .awaitRecords(r -> id.equals(r.key()), from + 1, Duration.ofSeconds(30))
+                        .size();
+                assertThat(arrived).as("records before restart %d", restart).isGreaterThan(from);
+                camel.getRouteController().stopRoute(ROUTE);
+                assertThat(camel.getRouteController().getRouteStatus(ROUTE)).isEqualTo(ServiceStatus.Stopped);
+                batch.get();
+                publish(id, sent, WHILE_STOPPED);
+                sent += WHILE_STOPPED;
+                camel.getRouteController().startRoute(ROUTE);
             }
-        });
-        String route = "ingest-mqtt-devices";
-        for (int restart = 0; restart < 3 && !publishing.isDone(); restart++) {
-            int seen = KAFKA.read("device.telemetry", r -> id.equals(r.key())).size();
-            // restart while messages are being processed
-            await().atMost(Duration.ofSeconds(30))
-                    .until(() -> KAFKA.read("device.telemetry", r -> id.equals(r.key()))
-                                    .size()
-                            > seen);
-            camel.getRouteController().stopRoute(route);
-            camel.getRouteController().startRoute(route);
-        }
-        publishing.get();
+            lastStart = System.nanoTime();
 
-        List<ConsumerRecord<String, byte[]>> records = KAFKA.awaitKey("device.telemetry", id, messages);
-        await().during(Duration.ofSeconds(2))
-                .atMost(Duration.ofSeconds(10))
-                .until(() ->
-                        KAFKA.read("device.telemetry", r -> id.equals(r.key())).size() == messages);
-        Map<Integer, Long> perValue = records.stream()
-                .collect(Collectors.groupingBy(
-                        r -> {
-                            try {
-                                return JSON.readTree(r.value()).get("value").asInt();
-                            } catch (IOException e) {
-                                throw new IllegalStateException(e);
-                            }
-                        },
-                        Collectors.counting()));
-        assertThat(perValue).hasSize(messages);
-        assertThat(perValue.values()).allMatch(count -> count == 1);
+            // A later message of the same device (same Kafka partition): once it is in, a late duplicate of any earlier
+            // one would be too.
+            publish(id, sent, 1);
+            int total = sent + 1;
+            assertThat(telemetry.awaitRecords(
+                            r -> id.equals(r.key()) && value(r) == total - 1, 1, Duration.ofSeconds(60)))
+                    .hasSize(1);
+        } finally {
+            camel.getManagementStrategy().removeEventNotifier(events);
+            ServiceHelper.stopService(events);
+        }
+
+        // The restarts really happened: the route was stopped and started again each time, and runs since the last.
+        assertThat(events.stopped).hasValue(RESTARTS);
+        assertThat(events.started).hasValue(RESTARTS);
+        assertThat(camel.getRouteController().getRouteStatus(ROUTE)).isEqualTo(ServiceStatus.Started);
+        assertThat(camel.getRoute(ROUTE).getUptimeMillis())
+                .isLessThanOrEqualTo(
+                        Duration.ofNanos(System.nanoTime() - lastStart).toMillis() + 1);
+
+        List<ConsumerRecord<String, byte[]>> records = KAFKA.read("device.telemetry", r -> id.equals(r.key()));
+        Map<Integer, Long> perValue =
+                records.stream().collect(Collectors.groupingBy(IngestRouteRestartIT::value, Collectors.counting()));
+        assertThat(perValue.keySet())
+                .containsExactlyInAnyOrderElementsOf(
+                        IntStream.rangeClosed(0, sent).boxed().toList());
+        assertThat(perValue)
+                .allSatisfy((value, count) ->
+                        assertThat(count).as("records of message %d", value).isEqualTo(1));
         assertThat(records)
                 .extracting(r -> KafkaProbe.header(r, "x-message-id"))
                 .doesNotHaveDuplicates();
+    }
+
+    private void publish(String id, int from, int count) {
+        for (int i = from; i < from + count; i++) {
+            device.publish(
+                    "devices/" + id + "/telemetry",
+                    "{\"sensorType\":\"seq\",\"value\":" + i + ",\"timestamp\":" + (1763320000 + i) + "}");
+        }
+    }
+
+    private static int value(ConsumerRecord<String, byte[]> record) {
+        try {
+            return JSON.readTree(record.value()).get("value").asInt();
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Counts the stop and start events of the ingest route under test. */
+    private static final class RouteEvents extends EventNotifierSupport {
+
+        final AtomicInteger stopped = new AtomicInteger();
+        final AtomicInteger started = new AtomicInteger();
+
+        @Override
+        public void notify(CamelEvent event) {
+            if (event instanceof CamelEvent.RouteEvent routeEvent
+                    && ROUTE.equals(routeEvent.getRoute().getRouteId())) {
+                if (event instanceof CamelEvent.RouteStoppedEvent) {
+                    stopped.incrementAndGet();
+                } else if (event instanceof CamelEvent.RouteStartedEvent) {
+                    started.incrementAndGet();
+                }
+            }
+        }
     }
 }

@@ -1,6 +1,8 @@
 package io.iotgateway.ingest;
 
+import static com.mongodb.client.model.Filters.and;
 import static com.mongodb.client.model.Filters.eq;
+import static com.mongodb.client.model.Filters.regex;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -77,11 +79,29 @@ class OrderingIT extends GatewayIntegrationTest {
                     .containsExactlyElementsOf(
                             IntStream.range(0, MESSAGES_PER_DEVICE).boxed().toList());
         }
-        await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> {
-            for (String id : devices) {
-                assertThat(sensorData().countDocuments(eq("deviceId", id))).isEqualTo(MESSAGES_PER_DEVICE);
-            }
-        });
+        await().atMost(Duration.ofSeconds(60)).until(() -> devices.stream()
+                .allMatch(id -> sensorData().countDocuments(eq("deviceId", id)) >= MESSAGES_PER_DEVICE));
+
+        // A later message per device (same path, same partition): once each is in Kafka and MongoDB, a late
+        // duplicate of an earlier one would be too.
+        for (String id : devices) {
+            device.publish(
+                    "devices/" + id + "/telemetry",
+                    "{\"sensorType\":\"sentinel\",\"value\":0,\"timestamp\":%d}"
+                            .formatted(start + MESSAGES_PER_DEVICE));
+        }
+        await().atMost(Duration.ofSeconds(60))
+                .until(() -> sensorData()
+                                .countDocuments(and(regex("deviceId", "^" + run + "-"), eq("sensorType", "sentinel")))
+                        == DEVICES);
+        List<ConsumerRecord<String, byte[]>> all =
+                KAFKA.read("device.telemetry", r -> r.key() != null && r.key().startsWith(run + "-"));
+        assertThat(all).hasSize(DEVICES * (MESSAGES_PER_DEVICE + 1));
+        for (String id : devices) {
+            assertThat(sensorData().countDocuments(and(eq("deviceId", id), eq("sensorType", "sequence"))))
+                    .as("documents of device %s", id)
+                    .isEqualTo(MESSAGES_PER_DEVICE);
+        }
     }
 
     private int value(byte[] body) {

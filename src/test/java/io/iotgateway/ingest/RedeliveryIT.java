@@ -1,23 +1,29 @@
 package io.iotgateway.ingest;
 
+import static com.mongodb.client.model.Filters.and;
 import static com.mongodb.client.model.Filters.eq;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.mongodb.client.MongoClient;
+import com.mongodb.client.MongoCollection;
 import io.iotgateway.support.EmbeddedBrokers;
 import io.iotgateway.support.GatewayInstance;
 import io.iotgateway.support.KafkaProbe;
 import io.iotgateway.support.MqttDevice;
 import io.iotgateway.support.SharedBrokers;
 import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import org.apache.camel.CamelContext;
 import org.apache.camel.Route;
 import org.apache.camel.component.paho.mqtt5.PahoMqtt5Consumer;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.bson.Document;
 import org.junit.jupiter.api.Test;
 import org.springframework.context.ConfigurableApplicationContext;
 
@@ -30,6 +36,7 @@ import org.springframework.context.ConfigurableApplicationContext;
 class RedeliveryIT {
 
     private static final EmbeddedBrokers SHARED = SharedBrokers.get();
+    private static final String SENTINEL = "{\"sensorType\":\"sentinel\",\"value\":0,\"timestamp\":1763320420}";
 
     @Test
     void unacknowledgedMessageIsRedeliveredWhenTheGatewayIsBack() throws Exception {
@@ -45,14 +52,28 @@ class RedeliveryIT {
             Map<String, String> restarted = new HashMap<>(instance);
             restarted.put("gateway.persistence.group-id", "redelivery-test-persistence");
             try (ConfigurableApplicationContext gateway = GatewayInstance.start(restarted)) {
-                assertThat(new KafkaProbe(SHARED.kafkaBootstrap()).awaitKey("device.telemetry", id, 1))
-                        .hasSize(1);
-                MongoClient mongo = gateway.getBean(MongoClient.class);
+                KafkaProbe kafka = new KafkaProbe(SHARED.kafkaBootstrap());
+                kafka.awaitKey("device.telemetry", id, 1);
+                MongoCollection<Document> sensorData =
+                        gateway.getBean(MongoClient.class).getDatabase("iot").getCollection("sensorData");
+                await().atMost(Duration.ofSeconds(60)).until(() -> sensorData.countDocuments(eq("deviceId", id)) >= 1);
+
+                // A later message of the same device through the same broker and gateway: once it is in Kafka and
+                // MongoDB, a second redelivery of the first would be there too (same session, same partition).
+                try (MqttDevice device = new MqttDevice(broker.url())) {
+                    device.publish("devices/" + id + "/telemetry", SENTINEL);
+                }
                 await().atMost(Duration.ofSeconds(60))
-                        .until(() -> mongo.getDatabase("iot")
-                                        .getCollection("sensorData")
-                                        .countDocuments(eq("deviceId", id))
-                                == 1);
+                        .until(() ->
+                                sensorData.countDocuments(and(eq("deviceId", id), eq("sensorType", "sentinel"))) == 1);
+                List<ConsumerRecord<String, byte[]>> records = kafka.read("device.telemetry", r -> id.equals(r.key()));
+                assertThat(records)
+                        .extracting(r -> new String(r.value(), StandardCharsets.UTF_8))
+                        .satisfiesExactly(
+                                first -> assertThat(first).contains("\"voltage\""),
+                                second -> assertThat(second).contains("\"sentinel\""));
+                assertThat(sensorData.countDocuments(and(eq("deviceId", id), eq("sensorType", "voltage"))))
+                        .isEqualTo(1);
             }
         }
     }

@@ -18,6 +18,7 @@ import java.io.OutputStream;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -225,9 +226,72 @@ class LiveIT extends GatewayIntegrationTest {
         }
     }
 
+    /**
+     * The WebSocket side of the same policy: a client that stops reading backs up its own TCP connection, then its queue
+     * (gateway.live.client-buffer events), and loses the oldest events, counted and announced in a {@code dropped}
+     * frame when it reads again; a client on the same device that reads gets every frame, in order, without waiting.
+     */
+    @Test
+    void aWebSocketClientThatStopsReadingLosesOnlyItsOwnOldestFrames() {
+        String id = uniqueId("wsload");
+        double droppedBefore = dropped("websocket");
+        // Large frames, so the slow client's socket buffers (megabytes on loopback) fill and its queue is reached.
+        String padding = "x".repeat(10_000);
+        int total = 3000;
+        try (WebSocketSession slow = new WebSocketSession("ws://localhost:" + port + "/ws");
+                WebSocketSession fast = new WebSocketSession("ws://localhost:" + port + "/ws")) {
+            for (WebSocketSession socket : List.of(slow, fast)) {
+                socket.send("{\"type\":\"subscribe\",\"deviceId\":\"" + id + "\"}");
+                await().atMost(LIVE).until(() -> socket.frames("subscribed").size() == 1);
+            }
+            slow.stopReading();
+
+            for (int i = 0; i < total; i++) {
+                bus.publish(
+                        "telemetry",
+                        id,
+                        "speed",
+                        "{\"deviceId\":\"" + id + "\",\"n\":" + i + ",\"pad\":\"" + padding + "\"}");
+                int published = i + 1;
+                if (published % 100 == 0) {
+                    // the fast client is not held up by the stuck one
+                    await().atMost(Duration.ofSeconds(10))
+                            .until(() -> fast.frames("telemetry").size() == published);
+                }
+            }
+            assertThat(fast.frames("telemetry"))
+                    .extracting(f -> f.get("data").get("n").asInt())
+                    .containsExactlyElementsOf(
+                            java.util.stream.IntStream.range(0, total).boxed().toList());
+            assertThat(fast.frames("dropped")).isEmpty();
+            await().atMost(LIVE).until(() -> dropped("websocket") > droppedBefore);
+
+            // Reading again, the slow client gets what was kept (the newest, in order) and the count of what was not:
+            // together every event, so nothing was buffered beyond the bound without being accounted for.
+            slow.resumeReading();
+            await().atMost(LIVE).until(() -> slow.frames("telemetry").size() + droppedCount(slow) == total);
+            List<Integer> kept = slow.frames("telemetry").stream()
+                    .map(f -> f.get("data").get("n").asInt())
+                    .toList();
+            assertThat(kept).isSorted().doesNotHaveDuplicates().endsWith(total - 1);
+            assertThat(droppedCount(slow)).isPositive().isEqualTo((long) (dropped("websocket") - droppedBefore));
+            assertThat(slow.closedBy()).isNull();
+        }
+    }
+
+    private static long droppedCount(WebSocketSession socket) {
+        return socket.frames("dropped").stream()
+                .mapToLong(f -> f.get("count").asLong())
+                .sum();
+    }
+
     private double dropped() {
+        return dropped("sse");
+    }
+
+    private double dropped(String transport) {
         var counter = meters.find("gateway.live.events.dropped")
-                .tag("transport", "sse")
+                .tag("transport", transport)
                 .counter();
         return counter == null ? 0 : counter.count();
     }

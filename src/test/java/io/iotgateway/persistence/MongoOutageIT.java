@@ -16,6 +16,11 @@ class MongoOutageIT extends GatewayIntegrationTest {
     @Test
     void persistencePausesWhileMongoIsDownAndResumesWithoutLoss() {
         String id = uniqueId("outage");
+        // Stored before the outage: still there after it (the tests after this one share the database).
+        String before = uniqueId("pre-outage");
+        device.publish(
+                "devices/" + before + "/telemetry", "{\"sensorType\":\"t\",\"value\":1,\"timestamp\":1763320419}");
+        await().atMost(Duration.ofSeconds(30)).until(() -> sensorData().countDocuments(eq("deviceId", before)) == 1);
         BROKERS.stopMongo();
         try {
             for (int i = 0; i < MESSAGES; i++) {
@@ -32,5 +37,6 @@ class MongoOutageIT extends GatewayIntegrationTest {
         await().atMost(Duration.ofSeconds(90))
                 .untilAsserted(() -> assertThat(sensorData().countDocuments(eq("deviceId", id)))
                         .isEqualTo(MESSAGES));
+        assertThat(sensorData().countDocuments(eq("deviceId", before))).isEqualTo(1);
     }
 }

@@ -119,18 +119,25 @@ class KameletIT extends GatewayIntegrationTest {
         device.publish("devices/" + id + "/telemetry", payload);
         device.publish("devices/" + id + "/telemetry", payload); // the same reading again: same messageId
 
-        List<ConsumerRecord<String, byte[]>> canonical = KAFKA.awaitKey("device.telemetry", id, 2);
+        // then a different reading: once it is stored, a second copy of the first would be too
+        device.publish(
+                "devices/" + id + "/telemetry", payload.replace("40.5", "41.5").replace("10:00:00Z", "10:00:01Z"));
+
+        List<ConsumerRecord<String, byte[]>> canonical = KAFKA.awaitKey("device.telemetry", id, 3);
         String messageId = KafkaProbe.header(canonical.get(0), "x-message-id");
         List<Document> stored = new ArrayList<>();
         await().atMost(Duration.ofSeconds(30)).until(() -> {
             stored.clear();
             mongoClient.getDatabase("iot").getCollection(collection).find().into(stored);
-            return !stored.isEmpty();
+            return stored.stream().anyMatch(d -> d.getDouble("value") == 41.5);
         });
-        assertThat(stored).hasSize(1);
-        assertThat(stored.get(0).getString("_id")).isEqualTo(messageId);
-        assertThat(stored.get(0).getString("deviceId")).isEqualTo(id);
-        assertThat(stored.get(0).getDouble("value")).isEqualTo(40.5);
+        assertThat(stored).hasSize(2);
+        Document first = stored.stream()
+                .filter(d -> d.getDouble("value") == 40.5)
+                .findFirst()
+                .orElseThrow();
+        assertThat(first.getString("_id")).isEqualTo(messageId);
+        assertThat(first.getString("deviceId")).isEqualTo(id);
     }
 
     @Test

@@ -78,7 +78,9 @@ public final class EmbeddedBrokers implements AutoCloseable {
             EmbeddedKafkaKraftBroker kafka = startKafka(ports.kafka(), ports.kafka(), workDir.resolve("kafka"));
             Supplier<MongoBackend> backends;
             if (mongoFile == null) {
-                backends = MemoryBackend::new;
+                // One backend for every start: an outage (stopMongo/startMongo) must not wipe the shared database.
+                MemoryBackend memory = new DurableMemoryBackend();
+                backends = () -> memory;
             } else {
                 Files.createDirectories(mongoFile.toAbsolutePath().getParent());
                 backends = () -> new H2Backend(mongoFile.toString());
@@ -88,6 +90,19 @@ public final class EmbeddedBrokers implements AutoCloseable {
             return brokers;
         } catch (IOException e) {
             throw new UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * Keeps its data when the server closes it. A stopped server closes its backend, and a memory backend then forgets
+     * every database; a real MongoDB (or the H2 file) still has its data after an outage, and the tests after
+     * MongoOutageIT share this one.
+     */
+    private static final class DurableMemoryBackend extends MemoryBackend {
+
+        @Override
+        public void close() {
+            // the data lives as long as these brokers; the garbage collector frees it
         }
     }
 

@@ -24,6 +24,10 @@ public final class WebSocketSession implements AutoCloseable {
     private final List<JsonNode> frames = new CopyOnWriteArrayList<>();
     private volatile String closed;
     private final WebSocket socket;
+    /** While set, the listener asks for no further frame, so the JDK stops reading the socket (flow control). */
+    private boolean paused;
+
+    private boolean requestWithheld;
 
     public WebSocketSession(String url) {
         this(url, Http.OPERATOR);
@@ -56,6 +60,38 @@ public final class WebSocketSession implements AutoCloseable {
         return frames.stream().filter(f -> type.equals(f.path("type").asText())).toList();
     }
 
+    /**
+     * Stops reading: no frame is taken from the connection any more, so the server's writes back up into the TCP
+     * buffers as with a client that hangs.
+     */
+    public synchronized void stopReading() {
+        paused = true;
+    }
+
+    /** Reads again, from where it stopped. */
+    public void resumeReading() {
+        boolean request;
+        synchronized (this) {
+            paused = false;
+            request = requestWithheld;
+            requestWithheld = false;
+        }
+        if (request) {
+            socket.request(1);
+        }
+    }
+
+    /** Asks for the next frame unless reading is paused, in which case {@link #resumeReading} asks. */
+    private void requestNext(WebSocket webSocket) {
+        synchronized (this) {
+            if (paused) {
+                requestWithheld = true;
+                return;
+            }
+        }
+        webSocket.request(1);
+    }
+
     /** How the server closed the session ("1009 message too big"), or null while it is open. */
     public String closedBy() {
         return closed;
@@ -82,7 +118,7 @@ public final class WebSocketSession implements AutoCloseable {
                 }
                 partial.setLength(0);
             }
-            webSocket.request(1);
+            requestNext(webSocket);
             return null;
         }
 
