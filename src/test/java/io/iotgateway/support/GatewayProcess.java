@@ -106,7 +106,7 @@ public final class GatewayProcess implements AutoCloseable {
     }
 
     /** Surefire may start tests through a manifest-only jar; it names the real class path in its own property. */
-    private static String classPath() {
+    static String classPath() {
         String surefire = System.getProperty("surefire.test.class.path");
         return surefire != null && !surefire.isBlank() ? surefire : System.getProperty("java.class.path");
     }
