@@ -260,6 +260,7 @@ final class FaultBench implements AutoCloseable {
                     JsonNode body = JSON.readTree(record.value());
                     scenario.telemetry(
                             record.partition(),
+                            record.timestamp(),
                             record.key(),
                             body.path("value").asInt(),
                             body.path("metadata").path("sentNanos").asLong());

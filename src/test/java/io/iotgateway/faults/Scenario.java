@@ -88,8 +88,8 @@ final class Scenario {
 
     private int backlog;
     private Duration firstRecordWithin;
-    /** Arrivals in Kafka after the repair began (0: not yet), and of partition 0 (its longest pause). */
-    private volatile long repairStartedNanos;
+    /** The first record written after the repair began (0: none yet), and partition 0's longest pause. */
+    private volatile long repairStartedMillis;
 
     private final AtomicLong firstAfterRepairNanos = new AtomicLong();
     private final AtomicLong lastPartition0Nanos = new AtomicLong();
@@ -143,9 +143,14 @@ final class Scenario {
         return prefix;
     }
 
-    void telemetry(int partition, String deviceId, int sequence, long sentNanos) {
+    /**
+     * A telemetry record of this scenario arrived; {@code createdMillis} is its Kafka timestamp (set by the gateway's
+     * producer), which tells records written after the repair from older ones that were still on their way.
+     */
+    void telemetry(int partition, long createdMillis, String deviceId, int sequence, long sentNanos) {
         long now = System.nanoTime();
-        if (repairStartedNanos != 0 && now - repairStartedNanos > 0) {
+        long repairMillis = repairStartedMillis;
+        if (repairMillis != 0 && createdMillis >= repairMillis) {
             firstAfterRepairNanos.compareAndSet(0, now);
         }
         if (partition == 0) {
@@ -204,7 +209,7 @@ final class Scenario {
             }
             FaultBench.hold(length);
             long repairedAt = System.nanoTime();
-            repairStartedNanos = repairedAt;
+            repairStartedMillis = System.currentTimeMillis();
             Set<Long> owed = new HashSet<>(acknowledged);
             repair.run();
             log("repaired; " + owed.size() + " messages acknowledged so far");
@@ -217,8 +222,8 @@ final class Scenario {
             log("recovered: " + recovery);
             long first = firstAfterRepairNanos.get();
             if (first != 0) {
-                measured(
-                        String.format(Locale.ROOT, "first record %.1f s after the repair", (first - repairedAt) / 1e9));
+                measured(String.format(
+                        Locale.ROOT, "first record written %.1f s after the repair", (first - repairedAt) / 1e9));
             }
 
             try {
