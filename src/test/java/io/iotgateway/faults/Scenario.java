@@ -81,10 +81,14 @@ final class Scenario {
     private final Set<Long> acknowledged = ConcurrentHashMap.newKeySet();
     private final List<String> measured = new CopyOnWriteArrayList<>();
     /**
-     * Device time of message 0: an hour ago, so every message lies in the past, and later scenarios in later event
-     * time (the stream analytics would drop a scenario's readings as late if all started at the same instant).
+     * Device time (seconds) of the next scenario's message 0. A device's message n is n seconds after its scenario's
+     * start in device time, ten times faster than the clock, so each scenario starts where the previous one's readings
+     * end: otherwise the stream analytics would find them behind their windows and drop them as late. Six hours back
+     * keeps every reading of a run in the past.
      */
-    private final long epochSeconds = System.currentTimeMillis() / 1000 - 3600;
+    private static final AtomicLong NEXT_EPOCH = new AtomicLong(System.currentTimeMillis() / 1000 - 6 * 3600);
+
+    private volatile long epochSeconds;
 
     private int backlog;
     private Duration firstRecordWithin;
@@ -182,6 +186,8 @@ final class Scenario {
         bench.watch(this);
         int perDevice = (int) (RATE_PER_DEVICE * (STEADY.toSeconds() + length.toSeconds() + afterRepair.toSeconds()));
         long sent = (long) perDevice * DEVICES;
+        int backlogPerDevice = (backlog + BACKLOG_DEVICES - 1) / BACKLOG_DEVICES;
+        epochSeconds = NEXT_EPOCH.getAndAdd(Math.max(perDevice, backlogPerDevice) + 1L);
         try (DeviceFleet fleet = fleet(0, DEVICES, prefix);
                 DeviceFleet backlogFleet = backlog > 0 ? fleet(DEVICES, BACKLOG_DEVICES, prefix + "-backlog") : null) {
             CompletableFuture<Long> load = CompletableFuture.supplyAsync(() -> {
@@ -197,7 +203,6 @@ final class Scenario {
             log("injecting " + fault);
             inject.run();
             if (backlogFleet != null) {
-                int backlogPerDevice = (backlog + BACKLOG_DEVICES - 1) / BACKLOG_DEVICES;
                 long published = System.nanoTime();
                 backlogFleet.publish(backlogPerDevice, 0);
                 sent += (long) backlogPerDevice * BACKLOG_DEVICES;
