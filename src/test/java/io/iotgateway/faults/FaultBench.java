@@ -12,13 +12,17 @@ import de.bwaldvogel.mongo.backend.memory.MemoryBackend;
 import io.iotgateway.support.EmbeddedBrokers;
 import io.iotgateway.support.FaultyLink;
 import io.iotgateway.support.GatewayProcess;
+import io.iotgateway.support.KafkaCluster;
 import io.iotgateway.support.KafkaProbe;
+import io.iotgateway.support.MosquittoBroker;
 import io.iotgateway.support.MqttDevice;
+import io.iotgateway.support.RouteSources;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -32,13 +36,15 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.bson.Document;
-import org.springframework.kafka.test.EmbeddedKafkaKraftBroker;
+import org.springframework.beans.factory.config.YamlPropertiesFactoryBean;
+import org.springframework.core.io.ClassPathResource;
 
 /**
- * Brokers of the fault suite's own (other tests keep the shared ones), the gateway under test as a separate process,
- * and a watcher that sees every record the gateway writes to Kafka. Kafka and MongoDB are reached through a
- * {@link FaultyLink}, so they can be made unreachable (refused) or hanging; the MQTT broker keeps its sessions on
- * disk and can be restarted.
+ * Brokers of the fault suite's own (other tests keep the shared ones), the gateway under test as a separate process
+ * with every feature on, and a watcher that sees every record the gateway writes to Kafka. Kafka is a three-broker
+ * cluster ({@link KafkaCluster}) whose brokers can be killed and restarted, and whose clients reach each broker through
+ * a {@link FaultyLink}; MongoDB is behind a link too, so both can be made unreachable (refused) or hanging. The MQTT
+ * broker is a Mosquitto process that keeps its sessions on disk and can be restarted.
  */
 final class FaultBench implements AutoCloseable {
 
@@ -50,26 +56,28 @@ final class FaultBench implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final Path dir;
-    private final int mqttPort = EmbeddedBrokers.freePort();
-    private final EmbeddedKafkaKraftBroker kafka;
-    private final FaultyLink kafkaLink;
+    private final MosquittoBroker mqtt;
+    private final KafkaCluster kafka;
+    private final RouteSources routes;
     private final MongoServer mongo;
     private final FaultyLink mongoLink;
     private final MongoClient mongoClient;
     private final AtomicBoolean watching = new AtomicBoolean(true);
     private final AtomicInteger probesSeen = new AtomicInteger();
     private final Thread watcher;
-    private EmbeddedBrokers.MqttBroker mqtt;
     private GatewayProcess gateway;
     private int gatewayStarts;
     private volatile Scenario current;
 
     FaultBench(Path dir) {
         this.dir = dir.toAbsolutePath();
-        mqtt = EmbeddedBrokers.startMqttBroker(mqttPort, this.dir.resolve("mqtt"), true);
-        int kafkaPort = EmbeddedBrokers.freePort();
-        kafkaLink = new FaultyLink(EmbeddedBrokers.freePort(), kafkaPort);
-        kafka = EmbeddedBrokers.startKafkaBroker(kafkaPort, kafkaLink.port(), this.dir.resolve("kafka"));
+        mqtt = MosquittoBroker.startPersistent(this.dir.resolve("mosquitto"));
+        kafka = KafkaCluster.start(
+                this.dir.resolve("kafka"),
+                EmbeddedBrokers.PARTITIONS,
+                EmbeddedBrokers.gatewayTopics().toArray(String[]::new));
+        // The gateway reads its YAML hooks, families and Kamelets from a copy: the suite never touches the real ones.
+        routes = RouteSources.copyTo(this.dir.resolve("sources"));
         mongo = new MongoServer(new MemoryBackend());
         int mongoPort = EmbeddedBrokers.freePort();
         mongo.bind("127.0.0.1", mongoPort);
@@ -83,11 +91,25 @@ final class FaultBench implements AutoCloseable {
     }
 
     String mqttUrl() {
-        return "tcp://127.0.0.1:" + mqttPort;
+        return mqtt.url();
     }
 
-    FaultyLink kafkaLink() {
-        return kafkaLink;
+    KafkaCluster kafka() {
+        return kafka;
+    }
+
+    /** Clients can reach no broker: connections reset, new ones refused (the brokers replicate on regardless). */
+    void refuseKafka() {
+        kafka.links().forEach(FaultyLink::refuse);
+    }
+
+    /** Every broker hangs for clients: connections accepted, nothing answered. */
+    void hangKafka() {
+        kafka.links().forEach(FaultyLink::hang);
+    }
+
+    void restoreKafka() {
+        kafka.links().forEach(FaultyLink::restore);
     }
 
     FaultyLink mongoLink() {
@@ -128,43 +150,51 @@ final class FaultBench implements AutoCloseable {
     /** Starts the gateway process with the same MQTT client id (so the same broker session) and returns at once. */
     GatewayProcess startGatewayProcess() {
         gatewayStarts++;
-        gateway = GatewayProcess.start(
-                Map.of(
-                        "gateway.mqtt.broker-url",
-                        mqttUrl(),
-                        "gateway.mqtt.client-id",
-                        GATEWAY_CLIENT_ID,
-                        "camel.component.kafka.brokers",
-                        "127.0.0.1:" + kafkaLink.port(),
-                        "spring.data.mongodb.uri",
-                        "mongodb://127.0.0.1:" + mongoLink.port() + "/iot?serverSelectionTimeoutMS=2000",
-                        // Ingest and persistence are under test; the rest would only share the two cores.
-                        "gateway.analytics.enabled",
-                        "false",
-                        "gateway.commands.enabled",
-                        "false",
-                        "gateway.live.enabled",
-                        "false",
-                        // Shorter than the outages, so a Kafka outage also costs the consumers their group session
-                        // and they must rejoin (and it shortens the takeover after a hard kill).
-                        "camel.component.kafka.session-timeout-ms",
-                        "10000"),
-                dir.resolve("gateway-" + gatewayStarts + ".log"));
+        Map<String, String> settings = new LinkedHashMap<>();
+        // No feature is switched off: persistence, analytics, commands, live endpoints, YAML hooks and Kamelets run as
+        // they do with the shipped defaults. Only addresses, the client id and the settings below are the suite's.
+        settings.put("gateway.mqtt.broker-url", mqttUrl());
+        settings.put("gateway.mqtt.client-id", GATEWAY_CLIENT_ID);
+        settings.put("camel.component.kafka.brokers", kafka.bootstrap());
+        settings.put(
+                "spring.data.mongodb.uri",
+                "mongodb://127.0.0.1:" + mongoLink.port() + "/iot?serverSelectionTimeoutMS=2000");
+        settings.put("gateway.routes.directory", routes.routes().toString());
+        settings.put("gateway.routes.kamelets-directory", routes.kamelets().toString());
+        // The test profile shortens these for the in-JVM tests; the process under test keeps the shipped values, so
+        // the stop it is measured on is the one users get.
+        settings.put("camel.main.shutdown-timeout", shipped("camel.main.shutdown-timeout"));
+        settings.put("gateway.analytics.commit-interval", shipped("gateway.analytics.commit-interval"));
+        // Shorter than the outages, so a Kafka outage also costs the consumers their group session and they must
+        // rejoin (and it shortens the takeover after a hard kill).
+        settings.put("camel.component.kafka.session-timeout-ms", "10000");
+        gateway = GatewayProcess.start(settings, dir.resolve("gateway-" + gatewayStarts + ".log"));
         return gateway;
+    }
+
+    /** A setting as src/main/resources/application.yaml ships it (placeholders and all, the process resolves them). */
+    private static String shipped(String key) {
+        YamlPropertiesFactoryBean yaml = new YamlPropertiesFactoryBean();
+        yaml.setResources(new ClassPathResource("application.yaml"));
+        String value = yaml.getObject().getProperty(key);
+        if (value == null) {
+            throw new IllegalStateException(key + " is not in application.yaml");
+        }
+        return value;
     }
 
     GatewayProcess gateway() {
         return gateway;
     }
 
-    /** The MQTT broker goes down (its sessions and queued messages are on disk). */
-    void stopMqtt() throws Exception {
-        mqtt.close();
+    /** The MQTT broker goes down (SIGTERM: it saves its sessions and queued messages on the way out). */
+    void stopMqtt() {
+        mqtt.stop();
     }
 
     /** The MQTT broker comes back on its port and data. */
     void startMqtt() {
-        mqtt = EmbeddedBrokers.startMqttBroker(mqttPort, dir.resolve("mqtt"), true);
+        mqtt.start();
     }
 
     /**
@@ -187,17 +217,16 @@ final class FaultBench implements AutoCloseable {
         }
         watcher.join(10_000);
         mongoClient.close();
-        kafkaLink.close();
         mongoLink.close();
         mongo.shutdownNow();
-        kafka.destroy();
+        kafka.close();
         mqtt.close();
     }
 
     /** Reads everything the gateway writes from now on, and hands each record to the running scenario. */
     private void readRecords(List<TopicPartition> assigned) {
         Properties config = new Properties();
-        config.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, "127.0.0.1:" + kafkaLink.port());
+        config.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrap());
         config.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class);
         config.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
         config.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
@@ -230,6 +259,8 @@ final class FaultBench implements AutoCloseable {
                 try {
                     JsonNode body = JSON.readTree(record.value());
                     scenario.telemetry(
+                            record.partition(),
+                            record.timestamp(),
                             record.key(),
                             body.path("value").asInt(),
                             body.path("metadata").path("sentNanos").asLong());

@@ -20,7 +20,8 @@ final class ReliabilityReport {
         StringBuilder out = new StringBuilder();
         out.append(String.format(
                 Locale.ROOT,
-                "Run %s on %d cores, %s %s, Java %s; %d devices x %d msg/s at QoS 1, every %dth message invalid.%n%n",
+                "Run %s on %d cores, %s %s, Java %s; %d devices x %d msg/s at QoS 1, every %dth message invalid;"
+                        + " backlog phases from %d more devices.%n%n",
                 LocalDate.now(),
                 os.getAvailableProcessors(),
                 System.getProperty("os.name"),
@@ -28,15 +29,16 @@ final class ReliabilityReport {
                 System.getProperty("java.version"),
                 Scenario.DEVICES,
                 Scenario.RATE_PER_DEVICE,
-                Scenario.INVALID_EVERY));
+                Scenario.INVALID_EVERY,
+                Scenario.BACKLOG_DEVICES));
         out.append("| scenario | fault | length | acknowledged to devices | not acknowledged (device gave up) |"
                 + " dead-lettered | lost | duplicated in Kafka | lost in MongoDB | duplicated in MongoDB | out of order"
-                + " | recovery: Kafka | recovery: MongoDB |\n");
-        out.append("|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+                + " | recovery: Kafka | recovery: MongoDB | also measured |\n");
+        out.append("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
         for (Scenario.Outcome o : outcomes) {
             out.append(String.format(
                     Locale.ROOT,
-                    "| %s | %s | %s | %d | %d | %d | %d | %d | %d | %d | %d | %s | %s |%n",
+                    "| %s | %s | %s | %d | %d | %d | %d | %d | %d | %d | %d | %s | %s | %s |%n",
                     o.scenario(),
                     o.fault(),
                     seconds(o.faultLength()),
@@ -49,7 +51,8 @@ final class ReliabilityReport {
                     o.duplicatedInMongo(),
                     o.outOfOrder(),
                     seconds(o.recoveryKafka()),
-                    seconds(o.recoveryMongo())));
+                    seconds(o.recoveryMongo()),
+                    o.measured()));
         }
         try {
             Files.createDirectories(file.toAbsolutePath().getParent());

@@ -11,11 +11,14 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
@@ -37,6 +40,8 @@ final class Scenario {
     static final int INVALID_EVERY = 25;
     /** Load before the fault and after the repair. */
     static final Duration STEADY = Duration.ofSeconds(5);
+    /** Devices that publish a backlog phase, besides the {@link #DEVICES} of the steady load. */
+    static final int BACKLOG_DEVICES = 20;
 
     private static final Duration SETTLE = Duration.ofMinutes(3);
     private static final Pattern DEAD_LETTER = Pattern.compile("\"value\":(\\d+),.*\"sentNanos\":(\\d+)");
@@ -64,7 +69,8 @@ final class Scenario {
             long duplicatedInMongo,
             long outOfOrder,
             Duration recoveryKafka,
-            Duration recoveryMongo) {}
+            Duration recoveryMongo,
+            String measured) {}
 
     private record Recovery(Duration kafka, Duration mongo) {}
 
@@ -73,18 +79,96 @@ final class Scenario {
     private final DeliveryRecorder telemetry = new DeliveryRecorder();
     private final DeliveryRecorder deadLetters = new DeliveryRecorder();
     private final Set<Long> acknowledged = ConcurrentHashMap.newKeySet();
+    private final List<String> measured = new CopyOnWriteArrayList<>();
+    /**
+     * Device time (seconds) of the next scenario's message 0. A device's message n is n seconds after its scenario's
+     * start in device time, ten times faster than the clock, so each scenario starts where the previous one's readings
+     * end: otherwise the stream analytics would find them behind their windows and drop them as late. Six hours back
+     * keeps every reading of a run in the past.
+     */
+    private static final AtomicLong NEXT_EPOCH = new AtomicLong(System.currentTimeMillis() / 1000 - 6 * 3600);
+
+    private volatile long epochSeconds;
+
+    private int backlog;
+    private Duration firstRecordWithin;
+    /** The first record written after the repair began (0: none yet), and partition 0's longest pause. */
+    private volatile long repairStartedMillis;
+
+    private final AtomicLong firstAfterRepairNanos = new AtomicLong();
+    private final AtomicLong lastPartition0Nanos = new AtomicLong();
+    private final AtomicLong longestPartition0PauseNanos = new AtomicLong();
 
     Scenario(FaultBench bench, String name) {
         this.bench = bench;
         this.prefix = name + "-" + UUID.randomUUID().toString().substring(0, 6) + "-d";
     }
 
+    /**
+     * A backlog phase: once the fault is in place, {@value #BACKLOG_DEVICES} more devices publish {@code messages} in
+     * all as fast as the broker takes them, and the fault is held until the broker has acknowledged every one of them.
+     */
+    Scenario backlog(int messages) {
+        this.backlog = messages;
+        return this;
+    }
+
+    /** The first record must reach Kafka within {@code bound} of the repair (a start command): a bounded wait. */
+    Scenario firstRecordWithin(Duration bound) {
+        this.firstRecordWithin = bound;
+        return this;
+    }
+
+    /** A figure of this scenario for the report (e.g. how long a stop took). */
+    void measured(String figure) {
+        measured.add(figure);
+    }
+
+    /** {@code outcome} with every figure measured so far, including those measured after it was counted. */
+    Outcome withMeasured(Outcome outcome) {
+        return new Outcome(
+                outcome.scenario(),
+                outcome.fault(),
+                outcome.faultLength(),
+                outcome.acknowledged(),
+                outcome.deviceFailures(),
+                outcome.deadLettered(),
+                outcome.lostInKafka(),
+                outcome.duplicatedInKafka(),
+                outcome.lostInMongo(),
+                outcome.duplicatedInMongo(),
+                outcome.outOfOrder(),
+                outcome.recoveryKafka(),
+                outcome.recoveryMongo(),
+                String.join("; ", measured));
+    }
+
     String prefix() {
         return prefix;
     }
 
-    void telemetry(String deviceId, int sequence, long sentNanos) {
+    /**
+     * A telemetry record of this scenario arrived; {@code createdMillis} is its Kafka timestamp (set by the gateway's
+     * producer), which tells records written after the repair from older ones that were still on their way.
+     */
+    void telemetry(int partition, long createdMillis, String deviceId, int sequence, long sentNanos) {
+        long now = System.nanoTime();
+        long repairMillis = repairStartedMillis;
+        if (repairMillis != 0 && createdMillis >= repairMillis) {
+            firstAfterRepairNanos.compareAndSet(0, now);
+        }
+        if (partition == 0) {
+            long last = lastPartition0Nanos.getAndSet(now);
+            if (last != 0) {
+                longestPartition0PauseNanos.accumulateAndGet(now - last, Math::max);
+            }
+        }
         telemetry.record(device(deviceId), sequence, sentNanos);
+    }
+
+    /** The longest time between two of this scenario's records arriving in partition 0 of the telemetry topic. */
+    Duration longestPartition0Pause() {
+        return Duration.ofNanos(longestPartition0PauseNanos.get());
     }
 
     void deadLetter(String deviceId, String body) {
@@ -102,15 +186,10 @@ final class Scenario {
         bench.watch(this);
         int perDevice = (int) (RATE_PER_DEVICE * (STEADY.toSeconds() + length.toSeconds() + afterRepair.toSeconds()));
         long sent = (long) perDevice * DEVICES;
-        try (DeviceFleet fleet = new DeviceFleet(
-                bench.mqttUrl(),
-                DEVICES,
-                prefix,
-                device -> "devices/" + prefix + device + "/telemetry",
-                DeviceFleet.Options.benchmark()
-                        .survivingBrokerRestarts()
-                        .payloads(Scenario::payload)
-                        .acknowledgements((device, sequence) -> acknowledged.add(key(device, sequence))))) {
+        int backlogPerDevice = (backlog + BACKLOG_DEVICES - 1) / BACKLOG_DEVICES;
+        epochSeconds = NEXT_EPOCH.getAndAdd(Math.max(perDevice, backlogPerDevice) + 1L);
+        try (DeviceFleet fleet = fleet(0, DEVICES, prefix);
+                DeviceFleet backlogFleet = backlog > 0 ? fleet(DEVICES, BACKLOG_DEVICES, prefix + "-backlog") : null) {
             CompletableFuture<Long> load = CompletableFuture.supplyAsync(() -> {
                 try {
                     return fleet.publish(perDevice, RATE_PER_DEVICE * DEVICES);
@@ -123,12 +202,28 @@ final class Scenario {
 
             log("injecting " + fault);
             inject.run();
+            if (backlogFleet != null) {
+                long published = System.nanoTime();
+                backlogFleet.publish(backlogPerDevice, 0);
+                sent += (long) backlogPerDevice * BACKLOG_DEVICES;
+                measured(String.format(
+                        Locale.ROOT,
+                        "backlog of %d published in %.1f s",
+                        backlogPerDevice * BACKLOG_DEVICES,
+                        (System.nanoTime() - published) / 1e9));
+            }
             FaultBench.hold(length);
             long repairedAt = System.nanoTime();
-            Set<Long> backlog = new HashSet<>(acknowledged);
+            repairStartedMillis = System.currentTimeMillis();
+            Set<Long> owed = new HashSet<>(acknowledged);
             repair.run();
-            log("repaired; " + backlog.size() + " messages acknowledged so far");
-            Recovery recovery = awaitDelivered(backlog, repairedAt);
+            log("repaired; " + owed.size() + " messages acknowledged so far");
+            if (firstRecordWithin != null) {
+                await().atMost(firstRecordWithin)
+                        .pollInterval(Duration.ofMillis(100))
+                        .until(() -> firstAfterRepairNanos.get() != 0);
+            }
+            Recovery recovery = awaitDelivered(owed, repairedAt);
             log("recovered: " + recovery);
 
             try {
@@ -139,21 +234,42 @@ final class Scenario {
                                 + " connected, " + acknowledged.size() + " of " + sent + " acknowledged",
                         e);
             }
-            log("load done; " + acknowledged.size() + " acknowledged, " + fleet.failed() + " failed at the device");
-            long expected = sent - fleet.failed();
+            long failed = fleet.failed() + (backlogFleet == null ? 0 : backlogFleet.failed());
+            log("load done; " + acknowledged.size() + " acknowledged, " + failed + " failed at the device");
+            long expected = sent - failed;
             await().atMost(Duration.ofMinutes(1)).until(() -> acknowledged.size() >= expected);
             awaitDelivered(new HashSet<>(acknowledged), System.nanoTime());
             log("all delivered");
+            // Read only now: when nothing was owed (a broker restart), the first new record may come after the
+            // recovery.
+            long first = firstAfterRepairNanos.get();
+            if (first != 0) {
+                measured(String.format(
+                        Locale.ROOT, "first record written %.1f s after the repair", (first - repairedAt) / 1e9));
+            }
             // Late duplicates (a redelivery still on its way) count too: wait until nothing more arrives.
             AtomicLong last = new AtomicLong(-1);
             await().atMost(Duration.ofMinutes(1))
                     .pollInterval(Duration.ofSeconds(1))
                     .until(() -> last.getAndSet(telemetry.received() + deadLetters.received())
                             == telemetry.received() + deadLetters.received());
-            return count(fault, length, fleet.failed(), recovery);
+            return count(fault, length, failed, recovery);
         } finally {
             bench.watch(null);
         }
+    }
+
+    /** Devices {@code first} to {@code first + count - 1} of this scenario, each on a connection of its own. */
+    private DeviceFleet fleet(int first, int count, String clientPrefix) throws Exception {
+        return new DeviceFleet(
+                bench.mqttUrl(),
+                count,
+                clientPrefix,
+                device -> "devices/" + prefix + (first + device) + "/telemetry",
+                DeviceFleet.Options.benchmark()
+                        .survivingBrokerRestarts()
+                        .payloads(this::payload)
+                        .acknowledgements((device, sequence) -> acknowledged.add(key(first + device, sequence))));
     }
 
     /** Waits (bounded) until all of {@code messages} are in Kafka, then the valid ones in MongoDB; null if not. */
@@ -194,7 +310,8 @@ final class Scenario {
                 duplicatedInMongo,
                 telemetry.outOfOrder(),
                 recovery.kafka(),
-                recovery.mongo());
+                recovery.mongo(),
+                String.join("; ", measured));
         bench.sensorData().deleteMany(Filters.regex("deviceId", "^" + Pattern.quote(prefix)));
         return outcome;
     }
@@ -243,8 +360,8 @@ final class Scenario {
      * A reading whose value is its sequence number; the device timestamp makes its message id stable across
      * redeliveries. An invalid one is cut short (not JSON) and must end in the dead-letter topic.
      */
-    private static byte[] payload(int device, int sequence) {
-        String json = "{\"sensorType\":\"seq\",\"value\":" + sequence + ",\"timestamp\":" + (1_763_320_000L + sequence)
+    private byte[] payload(int device, int sequence) {
+        String json = "{\"sensorType\":\"seq\",\"value\":" + sequence + ",\"timestamp\":" + (epochSeconds + sequence)
                 + ",\"sentNanos\":" + System.nanoTime();
         return (valid(sequence) ? json + "}" : json).getBytes(StandardCharsets.UTF_8);
     }

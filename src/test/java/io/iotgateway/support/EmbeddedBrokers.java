@@ -21,6 +21,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
 import org.apache.kafka.clients.admin.NewTopic;
@@ -43,6 +44,11 @@ public final class EmbeddedBrokers implements AutoCloseable {
     };
 
     public static final int PARTITIONS = 4;
+
+    /** The topics the gateway writes that tests create up front (with {@link #PARTITIONS} partitions). */
+    public static List<String> gatewayTopics() {
+        return List.of(GATEWAY_TOPICS);
+    }
 
     public record Ports(int mqtt, int kafka, int mongo) {
         public static Ports standard() {

@@ -15,7 +15,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * The gateway as an operating-system process of its own (the test class path, the test profile), for faults that need
  * a process boundary: a hard kill (SIGKILL, nothing runs on the way out) and a SIGTERM (the graceful shutdown a
- * container runtime asks for). Its output goes to a log file.
+ * container runtime asks for). Its output goes to a log file. Nothing is switched off here (JMX included): callers
+ * set addresses and what they must, the rest is the shipped configuration with the test profile.
  */
 public final class GatewayProcess implements AutoCloseable {
 
@@ -32,8 +33,6 @@ public final class GatewayProcess implements AutoCloseable {
         Map<String, String> all = new LinkedHashMap<>();
         all.put("spring.profiles.active", "test");
         all.put("server.port", "0");
-        all.put("spring.jmx.enabled", "false");
-        all.put("camel.main.jmx-enabled", "false");
         all.putAll(settings);
         List<String> command = new ArrayList<>(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
@@ -106,7 +105,7 @@ public final class GatewayProcess implements AutoCloseable {
     }
 
     /** Surefire may start tests through a manifest-only jar; it names the real class path in its own property. */
-    private static String classPath() {
+    static String classPath() {
         String surefire = System.getProperty("surefire.test.class.path");
         return surefire != null && !surefire.isBlank() ? surefire : System.getProperty("java.class.path");
     }

@@ -35,6 +35,11 @@ public final class RouteSources {
         return shared;
     }
 
+    /** A copy of its own under {@code root}, for a gateway process (the fault suite's). */
+    public static RouteSources copyTo(Path root) {
+        return new RouteSources(root.toAbsolutePath());
+    }
+
     public Path routes() {
         return routes;
     }

@@ -1,0 +1,308 @@
+package io.iotgateway.support;
+
+import static org.awaitility.Awaitility.await;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.common.Node;
+import org.apache.kafka.common.TopicPartitionInfo;
+import org.apache.kafka.common.Uuid;
+
+/**
+ * A real Kafka cluster: three KRaft processes ({@code kafka.Kafka} from the test class path), each broker and
+ * controller at once, so the metadata quorum has three voters and survives one of them. Topics are replicated three
+ * times with {@code min.insync.replicas=2}, so {@code acks=all} means a record is on two brokers at least.
+ *
+ * <p>Each broker has two listeners: one the brokers replicate over (direct), and one for clients that advertises the
+ * port of a {@link FaultyLink} in front of it, so a test can break the clients' way to every broker without breaking
+ * replication. A broker can be killed (SIGKILL) and started again on its data.
+ */
+public final class KafkaCluster implements AutoCloseable {
+
+    public static final int SIZE = 3;
+
+    private final Path dir;
+    private final String clusterId = Uuid.randomUuid().toString();
+    private final int[] brokerPorts = new int[SIZE];
+    private final int[] clientPorts = new int[SIZE];
+    private final int[] controllerPorts = new int[SIZE];
+    private final FaultyLink[] links = new FaultyLink[SIZE];
+    private final Process[] processes = new Process[SIZE];
+    private final int[] starts = new int[SIZE];
+    private final Admin admin;
+
+    private KafkaCluster(Path dir) {
+        this.dir = dir.toAbsolutePath();
+        for (int i = 0; i < SIZE; i++) {
+            brokerPorts[i] = EmbeddedBrokers.freePort();
+            clientPorts[i] = EmbeddedBrokers.freePort();
+            controllerPorts[i] = EmbeddedBrokers.freePort();
+            links[i] = new FaultyLink(EmbeddedBrokers.freePort(), clientPorts[i]);
+        }
+        Properties config = new Properties();
+        // The test's own administration goes over the replication listeners: it keeps working while the links fail.
+        config.put(
+                AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
+                Arrays.stream(brokerPorts).mapToObj(p -> "127.0.0.1:" + p).collect(Collectors.joining(",")));
+        config.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 30_000);
+        this.admin = Admin.create(config);
+    }
+
+    /** Formats three data directories under {@code dir} with one cluster id, starts the brokers, creates topics. */
+    public static KafkaCluster start(Path dir, int partitions, String... topics) {
+        KafkaCluster cluster = new KafkaCluster(dir);
+        try {
+            List<Process> formats = new ArrayList<>();
+            for (int i = 0; i < SIZE; i++) {
+                Path properties = cluster.writeConfig(i);
+                formats.add(cluster.java(
+                                i,
+                                "format",
+                                "kafka.tools.StorageTool",
+                                "format",
+                                "-t",
+                                cluster.clusterId,
+                                "-c",
+                                properties.toString())
+                        .start());
+            }
+            for (Process format : formats) {
+                if (!format.waitFor(60, TimeUnit.SECONDS) || format.exitValue() != 0) {
+                    throw new IllegalStateException("kafka storage format failed; see " + cluster.dir);
+                }
+            }
+            for (int i = 0; i < SIZE; i++) {
+                cluster.launch(i);
+            }
+            cluster.awaitBrokers(SIZE);
+            cluster.admin
+                    .createTopics(Arrays.stream(topics)
+                            .map(t -> new NewTopic(t, partitions, (short) SIZE))
+                            .toList())
+                    .all()
+                    .get(60, TimeUnit.SECONDS);
+            for (String topic : topics) {
+                cluster.awaitFullyReplicated(topic, Duration.ofSeconds(60));
+            }
+            return cluster;
+        } catch (Exception e) {
+            cluster.close();
+            throw new IllegalStateException("cannot start the Kafka cluster in " + dir, e);
+        }
+    }
+
+    /** The clients' bootstrap list: the links in front of all three brokers. */
+    public String bootstrap() {
+        return Arrays.stream(links).map(l -> "127.0.0.1:" + l.port()).collect(Collectors.joining(","));
+    }
+
+    public List<FaultyLink> links() {
+        return List.of(links);
+    }
+
+    /** The node id of the broker leading {@code partition} of {@code topic} now (-1: none). */
+    public int leaderOf(String topic, int partition) {
+        Node leader = partition(topic, partition).leader();
+        return leader == null ? -1 : leader.id();
+    }
+
+    /** The in-sync replicas of {@code partition} of {@code topic}. */
+    public List<Integer> inSyncReplicas(String topic, int partition) {
+        return partition(topic, partition).isr().stream().map(Node::id).toList();
+    }
+
+    /** SIGKILL: the broker is gone at once, nothing flushed, no controlled shutdown. Waits until the process ended. */
+    public void kill(int broker) {
+        Process process = processes[broker];
+        process.destroyForcibly();
+        try {
+            if (!process.waitFor(30, TimeUnit.SECONDS)) {
+                throw new IllegalStateException("kafka broker " + broker + " did not die");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Starts a killed broker again on its data and waits until it is registered with the controller. */
+    public void restart(int broker) {
+        try {
+            launch(broker);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        awaitBrokers(SIZE);
+    }
+
+    public boolean isAlive(int broker) {
+        return processes[broker] != null && processes[broker].isAlive();
+    }
+
+    /** Waits until every partition of {@code topic} has all three replicas in sync again. */
+    public void awaitFullyReplicated(String topic, Duration atMost) {
+        await().atMost(atMost)
+                .pollInterval(Duration.ofMillis(200))
+                .ignoreExceptions()
+                .until(() -> describe(topic).partitions().stream()
+                        .allMatch(p -> p.isr().size() == SIZE && p.leader() != null));
+    }
+
+    @Override
+    public void close() {
+        admin.close(Duration.ofSeconds(5));
+        // The data is thrown away: no need for a controlled shutdown.
+        for (Process process : processes) {
+            if (process != null) {
+                process.destroyForcibly();
+            }
+        }
+        for (Process process : processes) {
+            if (process != null) {
+                try {
+                    process.waitFor(30, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        }
+        for (FaultyLink link : links) {
+            if (link != null) {
+                link.close();
+            }
+        }
+    }
+
+    private TopicPartitionInfo partition(String topic, int partition) {
+        return describe(topic).partitions().get(partition);
+    }
+
+    private TopicDescription describe(String topic) {
+        try {
+            return admin.describeTopics(List.of(topic))
+                    .allTopicNames()
+                    .get(30, TimeUnit.SECONDS)
+                    .get(topic);
+        } catch (ExecutionException | java.util.concurrent.TimeoutException e) {
+            throw new IllegalStateException("cannot describe " + topic, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private void awaitBrokers(int count) {
+        await().atMost(Duration.ofSeconds(90))
+                .pollInterval(Duration.ofMillis(250))
+                .ignoreExceptions()
+                .until(() -> {
+                    for (int i = 0; i < SIZE; i++) {
+                        if (processes[i] != null && !processes[i].isAlive()) {
+                            throw new IllegalStateException("kafka broker " + i + " exited; see " + log(i));
+                        }
+                    }
+                    return admin.describeCluster()
+                                    .nodes()
+                                    .get(5, TimeUnit.SECONDS)
+                                    .size()
+                            >= count;
+                });
+    }
+
+    private void launch(int broker) throws IOException {
+        starts[broker]++;
+        processes[broker] = java(
+                        broker,
+                        "run-" + starts[broker],
+                        "kafka.Kafka",
+                        config(broker).toString())
+                .start();
+        Process process = processes[broker];
+        // Should the test JVM end without closing the cluster (a killed fork), the brokers must not outlive it.
+        Runtime.getRuntime().addShutdownHook(new Thread(process::destroyForcibly, "kafka-broker-reaper"));
+    }
+
+    private ProcessBuilder java(int broker, String logName, String mainClass, String... args) throws IOException {
+        List<String> command = new ArrayList<>(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                // Three brokers share two cores with the gateway and the test: small heaps, a cheap collector.
+                "-Xms128m",
+                "-Xmx384m",
+                "-XX:+UseSerialGC",
+                "-XX:TieredStopAtLevel=1",
+                "-cp",
+                GatewayProcess.classPath(),
+                mainClass));
+        command.addAll(List.of(args));
+        Path log = dir.resolve("broker-" + broker + "-" + logName + ".log");
+        Files.createDirectories(dir);
+        return new ProcessBuilder(command)
+                .redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+    }
+
+    private Path log(int broker) {
+        return dir.resolve("broker-" + broker + "-run-" + starts[broker] + ".log");
+    }
+
+    private Path config(int broker) {
+        return dir.resolve("broker-" + broker + ".properties");
+    }
+
+    private Path writeConfig(int broker) throws IOException {
+        String voters = IntStream.range(0, SIZE)
+                .mapToObj(i -> i + "@127.0.0.1:" + controllerPorts[i])
+                .collect(Collectors.joining(","));
+        Map<String, String> settings = new java.util.LinkedHashMap<>();
+        settings.put("process.roles", "broker,controller");
+        settings.put("node.id", Integer.toString(broker));
+        settings.put("controller.quorum.voters", voters);
+        settings.put(
+                "listeners",
+                "REPLICATION://127.0.0.1:" + brokerPorts[broker] + ",CLIENT://127.0.0.1:" + clientPorts[broker]
+                        + ",CONTROLLER://127.0.0.1:" + controllerPorts[broker]);
+        settings.put(
+                "advertised.listeners",
+                "REPLICATION://127.0.0.1:" + brokerPorts[broker] + ",CLIENT://127.0.0.1:" + links[broker].port());
+        settings.put("listener.security.protocol.map", "REPLICATION:PLAINTEXT,CLIENT:PLAINTEXT,CONTROLLER:PLAINTEXT");
+        settings.put("inter.broker.listener.name", "REPLICATION");
+        settings.put("controller.listener.names", "CONTROLLER");
+        settings.put(
+                "log.dirs",
+                Files.createDirectories(dir.resolve("data-" + broker)).toString());
+        // Every topic, the internal ones included, on all three brokers; a write needs two of them.
+        settings.put("default.replication.factor", Integer.toString(SIZE));
+        settings.put("min.insync.replicas", "2");
+        settings.put("offsets.topic.replication.factor", Integer.toString(SIZE));
+        settings.put("transaction.state.log.replication.factor", Integer.toString(SIZE));
+        settings.put("transaction.state.log.min.isr", "2");
+        settings.put("auto.create.topics.enable", "true");
+        settings.put("num.partitions", "1");
+        // Fewer partitions for the internal topics: 50 each would be hundreds of replicas for two cores to keep.
+        settings.put("offsets.topic.num.partitions", "10");
+        settings.put("transaction.state.log.num.partitions", "10");
+        settings.put("group.initial.rebalance.delay.ms", "0");
+        StringBuilder text = new StringBuilder();
+        settings.forEach(
+                (key, value) -> text.append(key).append('=').append(value).append('\n'));
+        Path file = config(broker);
+        Files.writeString(file, text.toString());
+        return file;
+    }
+}
