@@ -260,6 +260,7 @@ final class FaultBench implements AutoCloseable {
                     JsonNode body = JSON.readTree(record.value());
                     scenario.telemetry(
                             record.partition(),
+                            record.offset(),
                             record.timestamp(),
                             record.key(),
                             body.path("value").asInt(),

@@ -17,6 +17,9 @@ import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
+import org.junit.jupiter.api.parallel.ResourceLock;
 import org.springframework.boot.convert.DurationStyle;
 
 /**
@@ -32,6 +35,10 @@ import org.springframework.boot.convert.DurationStyle;
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+// Its gateway and brokers are processes of its own, so it runs beside the tests of the shared context; the lock keeps
+// its own scenarios one after the other, in order (a class holding a lock runs its methods in its thread).
+@Execution(ExecutionMode.CONCURRENT)
+@ResourceLock("fault-bench")
 class FaultInjectionIT {
 
     private static final Duration OUTAGE = DurationStyle.detectAndParse(System.getProperty("faults.outage", "15s"));
@@ -247,7 +254,9 @@ class FaultInjectionIT {
         assertThat(outcome.duplicatedInMongo())
                 .as("messages stored twice in MongoDB")
                 .isZero();
-        assertThat(outcome.outOfOrder()).as("messages out of order per device").isZero();
+        assertThat(outcome.outOfOrder())
+                .as("messages out of order per device (%s)", outcome.measured())
+                .isZero();
         assertThat(outcome.recoveryKafka()).as("recovered in Kafka").isNotNull();
         assertThat(outcome.recoveryMongo()).as("recovered in MongoDB").isNotNull();
     }

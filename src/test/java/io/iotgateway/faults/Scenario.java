@@ -151,7 +151,7 @@ final class Scenario {
      * A telemetry record of this scenario arrived; {@code createdMillis} is its Kafka timestamp (set by the gateway's
      * producer), which tells records written after the repair from older ones that were still on their way.
      */
-    void telemetry(int partition, long createdMillis, String deviceId, int sequence, long sentNanos) {
+    void telemetry(int partition, long offset, long createdMillis, String deviceId, int sequence, long sentNanos) {
         long now = System.nanoTime();
         long repairMillis = repairStartedMillis;
         if (repairMillis != 0 && createdMillis >= repairMillis) {
@@ -163,7 +163,8 @@ final class Scenario {
                 longestPartition0PauseNanos.accumulateAndGet(now - last, Math::max);
             }
         }
-        telemetry.record(device(deviceId), sequence, sentNanos);
+        telemetry.record(
+                device(deviceId), sequence, sentNanos, "at " + partition + "@" + offset + " written " + createdMillis);
     }
 
     /** The longest time between two of this scenario's records arriving in partition 0 of the telemetry topic. */
@@ -297,6 +298,7 @@ final class Scenario {
         Set<Long> all = new HashSet<>(acknowledged);
         Map<Long, Integer> stored = mongoCounts();
         long duplicatedInMongo = stored.values().stream().mapToLong(n -> n - 1L).sum();
+        telemetry.outOfOrderSamples().forEach(sample -> measured("out of order: " + sample));
         Outcome outcome = new Outcome(
                 prefix.substring(0, prefix.indexOf('-')),
                 fault,

@@ -1,7 +1,9 @@
 package io.iotgateway.support;
 
 import java.util.BitSet;
+import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicLong;
 import org.HdrHistogram.Recorder;
 
@@ -17,8 +19,14 @@ public final class DeliveryRecorder {
     private final AtomicLong duplicated = new AtomicLong();
     private final AtomicLong outOfOrder = new AtomicLong();
     private final AtomicLong lastReceiveNanos = new AtomicLong();
+    private final List<String> outOfOrderSamples = new CopyOnWriteArrayList<>();
 
     public void record(int device, int sequence, long sentNanos) {
+        record(device, sequence, sentNanos, "");
+    }
+
+    /** As {@link #record(int, int, long)}; {@code where} (e.g. partition and offset) is kept with an out-of-order one. */
+    public void record(int device, int sequence, long sentNanos, String where) {
         long now = System.nanoTime();
         latencyMicros.recordValue(Math.max(0, (now - sentNanos) / 1000));
         received.incrementAndGet();
@@ -32,6 +40,10 @@ public final class DeliveryRecorder {
             state.seen.set(sequence);
             if (sequence < state.highest) {
                 outOfOrder.incrementAndGet();
+                if (outOfOrderSamples.size() < 10) {
+                    outOfOrderSamples.add(
+                            "device " + device + " #" + sequence + " after #" + state.highest + " " + where);
+                }
             }
             state.highest = Math.max(state.highest, sequence);
         }
@@ -51,6 +63,11 @@ public final class DeliveryRecorder {
 
     public long outOfOrder() {
         return outOfOrder.get();
+    }
+
+    /** The first few messages that arrived after a later one of their device, for the report. */
+    public List<String> outOfOrderSamples() {
+        return List.copyOf(outOfOrderSamples);
     }
 
     /** Whether message {@code sequence} of {@code device} arrived at least once. */
