@@ -32,17 +32,29 @@ public final class GatewayProcess implements AutoCloseable {
     public static GatewayProcess start(Map<String, String> settings, Path log) {
         Map<String, String> all = new LinkedHashMap<>();
         all.put("spring.profiles.active", "test");
+        all.putAll(settings);
+        // Two cores are shared with the test JVM and its brokers: a small heap and a cheap collector.
+        return start(List.of("-Xmx512m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1"), all, log);
+    }
+
+    /**
+     * Starts the gateway as a user runs it: the JVM's defaults and the shipped configuration, no test profile; only
+     * {@code settings} (broker addresses and what the benchmark turns off) differ. {@code -Dgateway.jvmOptions} adds
+     * JVM options (space-separated), e.g. {@code -XX:StartFlightRecording=filename=gateway.jfr} to profile it.
+     */
+    public static GatewayProcess startAsShipped(Map<String, String> settings, Path log) {
+        String options = System.getProperty("gateway.jvmOptions", "").strip();
+        return start(options.isEmpty() ? List.of() : List.of(options.split("\\s+")), settings, log);
+    }
+
+    private static GatewayProcess start(List<String> jvmOptions, Map<String, String> settings, Path log) {
+        Map<String, String> all = new LinkedHashMap<>();
         all.put("server.port", "0");
         all.putAll(settings);
-        List<String> command = new ArrayList<>(List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                // Two cores are shared with the test JVM and its brokers: a small heap and a cheap collector.
-                "-Xmx512m",
-                "-XX:+UseSerialGC",
-                "-XX:TieredStopAtLevel=1",
-                "-cp",
-                classPath(),
-                IotGatewayApplication.class.getName()));
+        List<String> command = new ArrayList<>();
+        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        command.addAll(jvmOptions);
+        command.addAll(List.of("-cp", testClassPath(), IotGatewayApplication.class.getName()));
         all.forEach((key, value) -> command.add("--" + key + "=" + value));
         try {
             Files.createDirectories(log.toAbsolutePath().getParent());
@@ -105,7 +117,7 @@ public final class GatewayProcess implements AutoCloseable {
     }
 
     /** Surefire may start tests through a manifest-only jar; it names the real class path in its own property. */
-    static String classPath() {
+    public static String testClassPath() {
         String surefire = System.getProperty("surefire.test.class.path");
         return surefire != null && !surefire.isBlank() ? surefire : System.getProperty("java.class.path");
     }

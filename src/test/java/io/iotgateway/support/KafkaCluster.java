@@ -25,7 +25,7 @@ import org.apache.kafka.common.TopicPartitionInfo;
 import org.apache.kafka.common.Uuid;
 
 /**
- * A real Kafka cluster: three KRaft processes ({@code kafka.Kafka} from the test class path), each broker and
+ * A real Kafka cluster: three (or, for a benchmark, one) KRaft processes ({@code kafka.Kafka} from the test class path), each broker and
  * controller at once, so the metadata quorum has three voters and survives one of them. Topics are replicated three
  * times with {@code min.insync.replicas=2}, so {@code acks=all} means a record is on two brokers at least.
  *
@@ -35,21 +35,30 @@ import org.apache.kafka.common.Uuid;
  */
 public final class KafkaCluster implements AutoCloseable {
 
+    /** The fault suite's cluster: three brokers, so a partition keeps two in-sync replicas while one is down. */
     public static final int SIZE = 3;
 
+    private final int size;
     private final Path dir;
     private final String clusterId = Uuid.randomUuid().toString();
-    private final int[] brokerPorts = new int[SIZE];
-    private final int[] clientPorts = new int[SIZE];
-    private final int[] controllerPorts = new int[SIZE];
-    private final FaultyLink[] links = new FaultyLink[SIZE];
-    private final Process[] processes = new Process[SIZE];
-    private final int[] starts = new int[SIZE];
+    private final int[] brokerPorts;
+    private final int[] clientPorts;
+    private final int[] controllerPorts;
+    private final FaultyLink[] links;
+    private final Process[] processes;
+    private final int[] starts;
     private final Admin admin;
 
-    private KafkaCluster(Path dir) {
+    private KafkaCluster(Path dir, int size) {
+        this.size = size;
         this.dir = dir.toAbsolutePath();
-        for (int i = 0; i < SIZE; i++) {
+        brokerPorts = new int[size];
+        clientPorts = new int[size];
+        controllerPorts = new int[size];
+        starts = new int[size];
+        links = new FaultyLink[size];
+        processes = new Process[size];
+        for (int i = 0; i < size; i++) {
             brokerPorts[i] = EmbeddedBrokers.freePort();
             clientPorts[i] = EmbeddedBrokers.freePort();
             controllerPorts[i] = EmbeddedBrokers.freePort();
@@ -64,12 +73,20 @@ public final class KafkaCluster implements AutoCloseable {
         this.admin = Admin.create(config);
     }
 
-    /** Formats three data directories under {@code dir} with one cluster id, starts the brokers, creates topics. */
+    /** The fault suite's three-broker cluster under {@code dir}, with {@code topics} created. */
     public static KafkaCluster start(Path dir, int partitions, String... topics) {
-        KafkaCluster cluster = new KafkaCluster(dir);
+        return start(dir, SIZE, partitions, topics);
+    }
+
+    /**
+     * Formats {@code brokers} data directories under {@code dir} with one cluster id, starts the brokers, creates the
+     * topics replicated to every broker. One broker is the standalone Kafka a benchmark measures against.
+     */
+    public static KafkaCluster start(Path dir, int brokers, int partitions, String... topics) {
+        KafkaCluster cluster = new KafkaCluster(dir, brokers);
         try {
             List<Process> formats = new ArrayList<>();
-            for (int i = 0; i < SIZE; i++) {
+            for (int i = 0; i < brokers; i++) {
                 Path properties = cluster.writeConfig(i);
                 formats.add(cluster.java(
                                 i,
@@ -87,13 +104,13 @@ public final class KafkaCluster implements AutoCloseable {
                     throw new IllegalStateException("kafka storage format failed; see " + cluster.dir);
                 }
             }
-            for (int i = 0; i < SIZE; i++) {
+            for (int i = 0; i < brokers; i++) {
                 cluster.launch(i);
             }
-            cluster.awaitBrokers(SIZE);
+            cluster.awaitBrokers(brokers);
             cluster.admin
                     .createTopics(Arrays.stream(topics)
-                            .map(t -> new NewTopic(t, partitions, (short) SIZE))
+                            .map(t -> new NewTopic(t, partitions, (short) brokers))
                             .toList())
                     .all()
                     .get(60, TimeUnit.SECONDS);
@@ -107,9 +124,14 @@ public final class KafkaCluster implements AutoCloseable {
         }
     }
 
-    /** The clients' bootstrap list: the links in front of all three brokers. */
+    /** The clients' bootstrap list: the links in front of all the brokers. */
     public String bootstrap() {
         return Arrays.stream(links).map(l -> "127.0.0.1:" + l.port()).collect(Collectors.joining(","));
+    }
+
+    /** The brokers' own listeners, no link in between: for measuring, where a proxy would be measured too. */
+    public String directBootstrap() {
+        return Arrays.stream(brokerPorts).mapToObj(p -> "127.0.0.1:" + p).collect(Collectors.joining(","));
     }
 
     public List<FaultyLink> links() {
@@ -148,7 +170,7 @@ public final class KafkaCluster implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        awaitBrokers(SIZE);
+        awaitBrokers(size);
     }
 
     public boolean isAlive(int broker) {
@@ -161,7 +183,7 @@ public final class KafkaCluster implements AutoCloseable {
                 .pollInterval(Duration.ofMillis(200))
                 .ignoreExceptions()
                 .until(() -> describe(topic).partitions().stream()
-                        .allMatch(p -> p.isr().size() == SIZE && p.leader() != null));
+                        .allMatch(p -> p.isr().size() == size && p.leader() != null));
     }
 
     @Override
@@ -212,7 +234,7 @@ public final class KafkaCluster implements AutoCloseable {
                 .pollInterval(Duration.ofMillis(250))
                 .ignoreExceptions()
                 .until(() -> {
-                    for (int i = 0; i < SIZE; i++) {
+                    for (int i = 0; i < size; i++) {
                         if (processes[i] != null && !processes[i].isAlive()) {
                             throw new IllegalStateException("kafka broker " + i + " exited; see " + log(i));
                         }
@@ -247,7 +269,7 @@ public final class KafkaCluster implements AutoCloseable {
                 "-XX:+UseSerialGC",
                 "-XX:TieredStopAtLevel=1",
                 "-cp",
-                GatewayProcess.classPath(),
+                GatewayProcess.testClassPath(),
                 mainClass));
         command.addAll(List.of(args));
         Path log = dir.resolve("broker-" + broker + "-" + logName + ".log");
@@ -266,7 +288,7 @@ public final class KafkaCluster implements AutoCloseable {
     }
 
     private Path writeConfig(int broker) throws IOException {
-        String voters = IntStream.range(0, SIZE)
+        String voters = IntStream.range(0, size)
                 .mapToObj(i -> i + "@127.0.0.1:" + controllerPorts[i])
                 .collect(Collectors.joining(","));
         Map<String, String> settings = new java.util.LinkedHashMap<>();
@@ -287,10 +309,10 @@ public final class KafkaCluster implements AutoCloseable {
                 "log.dirs",
                 Files.createDirectories(dir.resolve("data-" + broker)).toString());
         // Every topic, the internal ones included, on all three brokers; a write needs two of them.
-        settings.put("default.replication.factor", Integer.toString(SIZE));
-        settings.put("min.insync.replicas", "2");
-        settings.put("offsets.topic.replication.factor", Integer.toString(SIZE));
-        settings.put("transaction.state.log.replication.factor", Integer.toString(SIZE));
+        settings.put("default.replication.factor", Integer.toString(size));
+        settings.put("min.insync.replicas", Integer.toString(Math.min(2, size)));
+        settings.put("offsets.topic.replication.factor", Integer.toString(size));
+        settings.put("transaction.state.log.replication.factor", Integer.toString(size));
         settings.put("transaction.state.log.min.isr", "2");
         settings.put("auto.create.topics.enable", "true");
         settings.put("num.partitions", "1");

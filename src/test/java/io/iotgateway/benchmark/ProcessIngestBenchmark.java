@@ -1,0 +1,529 @@
+package io.iotgateway.benchmark;
+
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import de.bwaldvogel.mongo.MongoServer;
+import de.bwaldvogel.mongo.backend.memory.MemoryBackend;
+import io.iotgateway.support.DeliveryRecorder;
+import io.iotgateway.support.DeviceFleet;
+import io.iotgateway.support.EmbeddedBrokers;
+import io.iotgateway.support.GatewayProcess;
+import io.iotgateway.support.InstalledTool;
+import io.iotgateway.support.KafkaCluster;
+import io.iotgateway.support.LoadResult;
+import io.iotgateway.support.MosquittoBroker;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.lang.management.ManagementFactory;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Properties;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.eclipse.paho.mqttv5.client.IMqttMessageListener;
+import org.eclipse.paho.mqttv5.client.MqttClient;
+import org.eclipse.paho.mqttv5.client.MqttConnectionOptions;
+import org.eclipse.paho.mqttv5.client.persist.MemoryPersistence;
+import org.eclipse.paho.mqttv5.common.MqttSubscription;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The ingest benchmark as users run the gateway: every part an operating-system process of its own (Debian's
+ * Mosquitto, a Kafka broker from the Kafka jars, the gateway; MongoDB-wire server and the load in this JVM). In one
+ * run it measures the limit (MQTT publish -> subscribe through the same broker), Kafka alone, the plain Java bridge a
+ * team writes by hand ({@code src/test/bridge/PlainBridge.java}), the gateway with ingest only and the gateway as
+ * shipped, and reports each as a ratio to the limit and to the bridge, with the CPU each process used per message
+ * (from /proc). Run with {@code ./mvnw -Pbenchmark verify -Dtest=ProcessIngestBenchmark}; it asserts nothing about
+ * time and writes {@code target/benchmark/process-ingest.md}.
+ */
+@Tag("benchmark")
+class ProcessIngestBenchmark {
+
+    private static final int DEVICES = Integer.getInteger("bench.devices", 100);
+    private static final int MESSAGES = Integer.getInteger("bench.messages", 100_000);
+    private static final int WARMUP = Integer.getInteger("bench.warmup", 20_000);
+    private static final int FIXED_SECONDS = Integer.getInteger("bench.fixedSeconds", 20);
+    private static final int PARTITIONS = 6;
+    private static final String GATEWAY_TOPIC = "device.telemetry";
+    private static final String BRIDGE_TOPIC = "bridge.telemetry";
+    private static final Duration QUIET = Duration.ofSeconds(15);
+    private static final Duration STOP = Duration.ofSeconds(60);
+    private static final Path DIR = Path.of("target", "benchmark", "process");
+
+    private final ObjectMapper json = new ObjectMapper();
+    private final List<String> rows = new ArrayList<>();
+
+    @Test
+    void ingest() throws Exception {
+        InstalledTool.require(
+                MosquittoBroker.installed(), () -> "the benchmark needs Mosquitto (apt install mosquitto)");
+        deleteDirectory(DIR);
+        MongoServer mongo = new MongoServer(new MemoryBackend());
+        int mongoPort = EmbeddedBrokers.freePort();
+        mongo.bind("127.0.0.1", mongoPort);
+        try (MosquittoBroker mqtt = MosquittoBroker.startIfInstalled();
+                KafkaCluster kafka = KafkaCluster.start(
+                        DIR.resolve("kafka"), 1, PARTITIONS, GATEWAY_TOPIC, BRIDGE_TOPIC, "device.telemetry.dlq")) {
+            String bootstrap = kafka.directBootstrap();
+            Loads loads = new Loads(mqtt.url(), bootstrap);
+            LoadResult limit = loads.mqttOnly();
+            loads.kafkaOnlyP99(1_000, "warm-up"); // a cold broker and producer measured 129 ms here
+            double kafkaP99 = loads.kafkaOnlyP99(1_000, "");
+
+            Measured bridge;
+            try (BridgeProcess process = BridgeProcess.start(mqtt.url(), bootstrap, BRIDGE_TOPIC)) {
+                bridge = loads.measureAll("plain Java bridge", process.pid(), BRIDGE_TOPIC, PlainPayload::of, true);
+            }
+            Map<String, String> ingestOnly = gatewaySettings(mqtt.url(), bootstrap, mongoPort);
+            ingestOnly.put("gateway.persistence.enabled", "false");
+            ingestOnly.put("gateway.analytics.enabled", "false");
+            ingestOnly.put("gateway.live.enabled", "false");
+            ingestOnly.put("gateway.commands.enabled", "false");
+            Measured gatewayIngest;
+            double startupSeconds;
+            double startupCpuSeconds;
+            long started = System.nanoTime();
+            try (GatewayProcess gateway = GatewayProcess.startAsShipped(ingestOnly, DIR.resolve("gateway.log"))) {
+                loads.awaitFirstRecord(GATEWAY_TOPIC);
+                startupSeconds = (System.nanoTime() - started) / 1e9;
+                startupCpuSeconds = ProcessCpu.millis(gateway.pid()) / 1000.0;
+                gatewayIngest = loads.measureAll(
+                        "iot-gateway, ingest only", gateway.pid(), GATEWAY_TOPIC, CanonicalPayload::of, true);
+                gateway.terminate(STOP); // gracefully: a JFR recording (-Dgateway.jvmOptions) is written at exit
+            }
+            Measured gatewayShipped;
+            try (GatewayProcess gateway = GatewayProcess.startAsShipped(
+                    gatewaySettings(mqtt.url(), bootstrap, mongoPort), DIR.resolve("gateway-all.log"))) {
+                loads.awaitFirstRecord(GATEWAY_TOPIC);
+                gatewayShipped = loads.measureAll(
+                        "iot-gateway as shipped (all features on)",
+                        gateway.pid(),
+                        GATEWAY_TOPIC,
+                        CanonicalPayload::of,
+                        false);
+                gateway.terminate(STOP);
+            }
+            write(limit, kafkaP99, bridge, gatewayIngest, gatewayShipped, startupSeconds, startupCpuSeconds);
+        } finally {
+            mongo.shutdownNow();
+        }
+    }
+
+    private static Map<String, String> gatewaySettings(String mqttUrl, String kafka, int mongoPort) {
+        Map<String, String> settings = new LinkedHashMap<>();
+        settings.put("gateway.mqtt.broker-url", mqttUrl);
+        settings.put(
+                "gateway.mqtt.client-id",
+                "gw-bench-" + UUID.randomUUID().toString().substring(0, 8));
+        settings.put("camel.component.kafka.brokers", kafka);
+        settings.put("spring.data.mongodb.uri", "mongodb://127.0.0.1:" + mongoPort + "/iot");
+        settings.put("gateway.ingest.rate-limit.per-device", "0");
+        settings.put("gateway.security.admin-password", "benchmark-admin-secret");
+        return settings;
+    }
+
+    /** A measured system: its max-rate run, its fixed-rate runs and the CPU its process used per 1,000 messages. */
+    private record Measured(LoadResult max, double cpuMillisPer1000, LoadResult at1000, LoadResult at5000) {}
+
+    /** The load, the Kafka reader and the accounting, shared by every system measured. */
+    private final class Loads {
+
+        private final String mqttUrl;
+        private final String kafka;
+
+        Loads(String mqttUrl, String kafka) {
+            this.mqttUrl = mqttUrl;
+            this.kafka = kafka;
+        }
+
+        LoadResult mqttOnly() throws Exception {
+            mqttOnly("warm-up", WARMUP / DEVICES);
+            LoadResult result = mqttOnly("MQTT pub -> sub (the limit), max rate", MESSAGES / DEVICES);
+            rows.add(result.row() + " - |");
+            return result;
+        }
+
+        private LoadResult mqttOnly(String name, int perDevice) throws Exception {
+            String run = UUID.randomUUID().toString().substring(0, 8);
+            DeliveryRecorder recorder = new DeliveryRecorder();
+            MqttClient subscriber = new MqttClient(mqttUrl, "bench-sub-" + run, new MemoryPersistence());
+            MqttConnectionOptions options = new MqttConnectionOptions();
+            options.setCleanStart(true);
+            subscriber.connect(options);
+            subscriber.subscribe(
+                    new MqttSubscription[] {new MqttSubscription("limit/" + run + "/+/telemetry", 1)},
+                    new IMqttMessageListener[] {
+                        (topic, message) ->
+                                PlainPayload.of(json, message.getPayload()).record(recorder)
+                    });
+            try (DeviceFleet fleet =
+                    new DeviceFleet(mqttUrl, DEVICES, "bench-l-" + run, i -> "limit/" + run + "/" + i + "/telemetry")) {
+                return measure(name, fleet, recorder, perDevice, 0);
+            } finally {
+                subscriber.disconnect();
+                subscriber.close();
+            }
+        }
+
+        /** p99 of an acks=all producer to a consumer at {@code rate} msg/s: what any MQTT-to-Kafka path adds to. */
+        double kafkaOnlyP99(int rate, String warmUp) throws Exception {
+            DeliveryRecorder recorder = new DeliveryRecorder();
+            String run = UUID.randomUUID().toString().substring(0, 8);
+            Properties config = new Properties();
+            config.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka);
+            config.put(ProducerConfig.ACKS_CONFIG, "all");
+            config.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+            config.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class);
+            config.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
+            int total = rate * FIXED_SECONDS;
+            long interval = 1_000_000_000L / rate;
+            try (Sink sink = new Sink(BRIDGE_TOPIC, "kafka-" + run, PlainPayload::of, recorder);
+                    KafkaProducer<String, byte[]> producer = new KafkaProducer<>(config)) {
+                long start = System.nanoTime();
+                for (int n = 0; n < total; n++) {
+                    long due = start + n * interval;
+                    while (System.nanoTime() < due) {
+                        Thread.onSpinWait();
+                    }
+                    int device = n % DEVICES;
+                    byte[] payload = ("{\"device\":" + device + ",\"value\":" + (n / DEVICES) + ",\"sentNanos\":"
+                                    + System.nanoTime() + "}")
+                            .getBytes(StandardCharsets.UTF_8);
+                    producer.send(new ProducerRecord<>(BRIDGE_TOPIC, "kafka-" + run + "-" + device, payload));
+                }
+                producer.flush();
+                awaitDelivered(recorder, total);
+                LoadResult result = recorder.result(
+                        "Kafka alone, producer -> consumer, " + rate + " msg/s"
+                                + (warmUp.isEmpty() ? "" : ", " + warmUp),
+                        total,
+                        start);
+                if (warmUp.isEmpty()) {
+                    rows.add(result.row() + " - |");
+                }
+                return result.p99Millis();
+            }
+        }
+
+        Measured measureAll(String name, long pid, String topic, PayloadReader reader, boolean fixedRates)
+                throws Exception {
+            run("warm-up", topic, reader, WARMUP / DEVICES, 0);
+            long cpuBefore = ProcessCpu.millis(pid);
+            LoadResult max = run(name + ", max rate", topic, reader, MESSAGES / DEVICES, 0);
+            double cpuPer1000 = (ProcessCpu.millis(pid) - cpuBefore) * 1000.0 / Math.max(1, max.received());
+            rows.add(max.row() + String.format(Locale.ROOT, " %.0f |", cpuPer1000));
+            LoadResult at1000 = null;
+            LoadResult at5000 = null;
+            if (fixedRates) {
+                at1000 = run(name + ", 1,000 msg/s", topic, reader, 1_000 * FIXED_SECONDS / DEVICES, 1_000);
+                rows.add(at1000.row() + " - |");
+                at5000 = run(name + ", 5,000 msg/s", topic, reader, 5_000 * FIXED_SECONDS / DEVICES, 5_000);
+                rows.add(at5000.row() + " - |");
+            }
+            return new Measured(max, cpuPer1000, at1000, at5000);
+        }
+
+        private LoadResult run(String name, String topic, PayloadReader reader, int perDevice, int rate)
+                throws Exception {
+            String run = UUID.randomUUID().toString().substring(0, 8);
+            DeliveryRecorder recorder = new DeliveryRecorder();
+            try (Sink sink = new Sink(topic, "bench-" + run + "-", reader, recorder);
+                    DeviceFleet fleet = new DeviceFleet(
+                            mqttUrl, DEVICES, "bench-" + run, i -> "devices/bench-" + run + "-" + i + "/telemetry")) {
+                return measure(name, fleet, recorder, perDevice, rate);
+            }
+        }
+
+        /** Publishes a probe every 100 ms until a record of it is in Kafka: the gateway forwards. */
+        void awaitFirstRecord(String topic) throws Exception {
+            String run = UUID.randomUUID().toString().substring(0, 8);
+            DeliveryRecorder recorder = new DeliveryRecorder();
+            MqttClient probe = new MqttClient(mqttUrl, "bench-probe-" + run, new MemoryPersistence());
+            probe.connect();
+            try (Sink sink = new Sink(topic, "bench-" + run + "-", CanonicalPayload::of, recorder)) {
+                AtomicLong sent = new AtomicLong();
+                await().atMost(Duration.ofMinutes(3))
+                        .pollInterval(Duration.ofMillis(100))
+                        .until(() -> {
+                            if (recorder.received() > 0) {
+                                return true;
+                            }
+                            String payload = "{\"sensorType\":\"bench\",\"value\":" + sent.getAndIncrement()
+                                    + ",\"device\":0,\"sentNanos\":" + System.nanoTime() + "}";
+                            probe.publish(
+                                    "devices/bench-" + run + "-0/telemetry",
+                                    payload.getBytes(StandardCharsets.UTF_8),
+                                    1,
+                                    false);
+                            return false;
+                        });
+            } finally {
+                probe.disconnect();
+                probe.close();
+            }
+        }
+
+        private LoadResult measure(String name, DeviceFleet fleet, DeliveryRecorder recorder, int perDevice, int rate)
+                throws Exception {
+            long expected = (long) perDevice * fleet.size();
+            long start = fleet.publish(perDevice, rate);
+            awaitDelivered(recorder, expected);
+            LoadResult result = recorder.result(name, expected, start);
+            System.out.println(LoadResult.header() + "\n" + result.row());
+            return result;
+        }
+
+        /** Everything arrived, or nothing more for a while: the rest is lost. */
+        private void awaitDelivered(DeliveryRecorder recorder, long expected) {
+            AtomicLong lastCount = new AtomicLong(-1);
+            AtomicLong lastChange = new AtomicLong(System.nanoTime());
+            await().atMost(Duration.ofMinutes(15))
+                    .pollInterval(Duration.ofMillis(200))
+                    .until(() -> {
+                        long now = recorder.received();
+                        if (now != lastCount.getAndSet(now)) {
+                            lastChange.set(System.nanoTime());
+                        }
+                        return recorder.distinct() >= expected
+                                || System.nanoTime() - lastChange.get() > QUIET.toNanos();
+                    });
+        }
+
+        /** Reads one topic from its end, recording the records whose key starts with the run's prefix. */
+        private final class Sink implements AutoCloseable {
+
+            private final AtomicBoolean running = new AtomicBoolean(true);
+            private final AtomicLong assigned = new AtomicLong();
+            private final Thread thread;
+
+            Sink(String topic, String keyPrefix, PayloadReader reader, DeliveryRecorder recorder) {
+                thread = new Thread(() -> read(topic, keyPrefix, reader, recorder), "bench-kafka-sink");
+                thread.start();
+                await().atMost(Duration.ofSeconds(30)).until(() -> assigned.get() > 0);
+            }
+
+            private void read(String topic, String keyPrefix, PayloadReader reader, DeliveryRecorder recorder) {
+                Properties config = new Properties();
+                config.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka);
+                config.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class);
+                config.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
+                config.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 1);
+                try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(config)) {
+                    List<TopicPartition> partitions = consumer.partitionsFor(topic).stream()
+                            .map(p -> new TopicPartition(p.topic(), p.partition()))
+                            .toList();
+                    consumer.assign(partitions);
+                    consumer.seekToEnd(partitions);
+                    partitions.forEach(consumer::position);
+                    assigned.set(partitions.size());
+                    while (running.get()) {
+                        for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(50))) {
+                            if (r.key() != null && r.key().startsWith(keyPrefix)) {
+                                reader.read(json, r.value()).record(recorder);
+                            }
+                        }
+                    }
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            }
+
+            @Override
+            public void close() throws InterruptedException {
+                running.set(false);
+                thread.join();
+            }
+        }
+    }
+
+    /** What a record says about the message it came from. */
+    private record Delivery(int device, int sequence, long sentNanos) {
+        void record(DeliveryRecorder recorder) {
+            recorder.record(device, sequence, sentNanos);
+        }
+    }
+
+    @FunctionalInterface
+    private interface PayloadReader {
+        Delivery read(ObjectMapper json, byte[] value) throws IOException;
+    }
+
+    /** The device's payload as it was published (the limit, Kafka alone, the bridge). */
+    private static final class PlainPayload {
+        static Delivery of(ObjectMapper json, byte[] value) throws IOException {
+            JsonNode body = json.readTree(value);
+            return new Delivery(
+                    body.get("device").asInt(),
+                    body.get("value").asInt(),
+                    body.get("sentNanos").asLong());
+        }
+    }
+
+    /** The gateway's canonical record: the payload's extra fields are in its metadata. */
+    private static final class CanonicalPayload {
+        static Delivery of(ObjectMapper json, byte[] value) throws IOException {
+            JsonNode body = json.readTree(value);
+            JsonNode metadata = body.get("metadata");
+            return new Delivery(
+                    metadata.get("device").asInt(),
+                    body.get("value").asInt(),
+                    metadata.get("sentNanos").asLong());
+        }
+    }
+
+    /** CPU time (user + system) a process has used so far, from /proc (Linux). */
+    static final class ProcessCpu {
+        /** USER_HZ: Linux reports process times in ticks of 1/100 s on every architecture it runs on. */
+        private static final int TICKS_PER_SECOND = 100;
+
+        static long millis(long pid) {
+            try {
+                String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+                // the command name may contain spaces: the fields after it start after its closing parenthesis
+                String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+                long ticks = Long.parseLong(fields[11]) + Long.parseLong(fields[12]);
+                return ticks * 1000 / TICKS_PER_SECOND;
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+    }
+
+    /** The plain bridge, started from its source file by Java's source launcher, as a user runs such a script. */
+    private static final class BridgeProcess implements AutoCloseable {
+        private final Process process;
+
+        private BridgeProcess(Process process) {
+            this.process = process;
+        }
+
+        static BridgeProcess start(String mqttUrl, String kafka, String topic) throws IOException {
+            Path log = DIR.resolve("bridge.log");
+            Files.createDirectories(DIR);
+            Process process = new ProcessBuilder(
+                            Path.of(System.getProperty("java.home"), "bin", "java")
+                                    .toString(),
+                            "-cp",
+                            GatewayProcess.testClassPath(),
+                            Path.of("src", "test", "bridge", "PlainBridge.java").toString(),
+                            mqttUrl,
+                            kafka,
+                            "devices/+/telemetry",
+                            topic)
+                    .redirectErrorStream(true)
+                    .redirectOutput(log.toFile())
+                    .start();
+            await().atMost(Duration.ofMinutes(1))
+                    .until(() -> Files.readString(log).contains("bridge ready"));
+            return new BridgeProcess(process);
+        }
+
+        long pid() {
+            return process.pid();
+        }
+
+        @Override
+        public void close() throws InterruptedException {
+            process.destroy();
+            process.waitFor();
+        }
+    }
+
+    private void write(
+            LoadResult limit,
+            double kafkaP99,
+            Measured bridge,
+            Measured ingest,
+            Measured shipped,
+            double startupSeconds,
+            double startupCpuSeconds)
+            throws IOException {
+        var os = ManagementFactory.getOperatingSystemMXBean();
+        StringBuilder out = new StringBuilder();
+        out.append("## Ingest benchmark, processes, ").append(LocalDate.now()).append("\n\n");
+        out.append(String.format(
+                Locale.ROOT,
+                "Machine: %d cores, %s %s, Java %s. Mosquitto (%s), one Kafka broker from the Kafka jars, the bridge"
+                        + " and the gateway each a process of its own; MongoDB-wire server and load in the benchmark's"
+                        + " JVM. %d devices, one MQTT connection each, QoS 1, %,d messages per max-rate run after a"
+                        + " %,d-message warm-up of each system.%n%n",
+                os.getAvailableProcessors(),
+                System.getProperty("os.name"),
+                System.getProperty("os.arch"),
+                System.getProperty("java.version"),
+                "Debian package",
+                DEVICES,
+                MESSAGES,
+                WARMUP));
+        out.append(LoadResult.header().replace("out of order |\n", "out of order | CPU ms per 1,000 |\n"))
+                .append("---|\n");
+        rows.forEach(r -> out.append(r).append('\n'));
+        double limitRate = limit.throughputPerSecond();
+        out.append(String.format(
+                Locale.ROOT,
+                "%n| system | msg/s | x limit | x bridge | CPU ms / 1,000 msgs | x bridge CPU | p99 at 1,000 msg/s"
+                        + " | x Kafka-alone p99 | achieved at 5,000 msg/s |%n|---|---|---|---|---|---|---|---|---|%n"));
+        for (Measured m : List.of(bridge, ingest, shipped)) {
+            out.append(String.format(
+                    Locale.ROOT,
+                    "| %s | %.0f | %.2f | %.2f | %.0f | %.2f | %s | %s | %s |%n",
+                    m.max().name(),
+                    m.max().throughputPerSecond(),
+                    m.max().throughputPerSecond() / limitRate,
+                    m.max().throughputPerSecond() / bridge.max().throughputPerSecond(),
+                    m.cpuMillisPer1000(),
+                    m.cpuMillisPer1000() / bridge.cpuMillisPer1000(),
+                    m.at1000() == null
+                            ? "-"
+                            : String.format(Locale.ROOT, "%.1f ms", m.at1000().p99Millis()),
+                    m.at1000() == null
+                            ? "-"
+                            : String.format(Locale.ROOT, "%.2f", m.at1000().p99Millis() / kafkaP99),
+                    m.at5000() == null
+                            ? "-"
+                            : String.format(
+                                    Locale.ROOT, "%.0f msg/s", m.at5000().throughputPerSecond())));
+        }
+        out.append(String.format(
+                Locale.ROOT,
+                "%nGateway start-up (ingest only) to its first record in Kafka: %.1f s, %.1f s of CPU.%n",
+                startupSeconds,
+                startupCpuSeconds));
+        Path report = Path.of("target", "benchmark", "process-ingest.md");
+        Files.createDirectories(report.getParent());
+        Files.writeString(report, out.toString());
+        System.out.println(out);
+    }
+
+    private static void deleteDirectory(Path dir) throws IOException {
+        if (Files.exists(dir)) {
+            try (var paths = Files.walk(dir)) {
+                paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            }
+        }
+    }
+}
