@@ -287,6 +287,15 @@ public final class EmbeddedBrokers implements AutoCloseable {
             return gauge == null ? -1 : ((Number) gauge.getValue()).longValue();
         }
 
+        /**
+         * CONNECT packets the broker has received since it started. A client whose TLS handshake fails never gets
+         * this far, while {@link #connections()} briefly counts its socket.
+         */
+        public long connectPacketsReceived() {
+            var counter = hivemq.getMetricRegistry().getCounters().get("com.hivemq.messages.incoming.connect.count");
+            return counter == null ? -1 : counter.getCount();
+        }
+
         @Override
         public void close() throws Exception {
             hivemq.close();
