@@ -40,7 +40,7 @@ class IngestRoutes extends RouteBuilder {
         RouteDefinition replay = from(GatewayExchange.REPLAY_ENDPOINT)
                 .routeId("ingest-replay-dead-letter")
                 .errorHandler(noErrorHandler());
-        pipeline(this, replay, null);
+        pipeline(replay, null);
     }
 
     /** The ingest route of one family, for adding it at run time. */
@@ -61,30 +61,15 @@ class IngestRoutes extends RouteBuilder {
         RouteDefinition subscription = builder.from(MqttSubscriptions.endpoint(filter, name, mqtt))
                 .routeId(routeId(name))
                 .routeConfigurationId(GatewayExchange.ERROR_POLICY);
-        pipeline(builder, subscription, name);
+        pipeline(subscription, name);
     }
 
     /** Validate, map, publish and run the YAML hooks: what every message of {@code family} goes through. */
-    private void pipeline(RouteBuilder builder, RouteDefinition route, String family) {
+    private void pipeline(RouteDefinition route, String family) {
         route.process(exchange -> ingestor.process(exchange, family))
                 .to("kafka:{{gateway.topics.telemetry}}")
-                // The YAML hook routes, synchronously: the message is acknowledged after their writes too. One hook
-                // per loop iteration, each on a fresh copy, so a retry (e.g. a hook caught mid-reload) repeats only
-                // the hook that failed, never one that already wrote.
-                .process(router::toDeviceMessage)
-                .loop(builder.exchangeProperty(TelemetryRouter.HOOK_COUNT))
-                .copy()
-                .recipientList(builder.method(router, "currentHook"))
-                .end()
-                .end()
-                .split(builder.exchangeProperty(TelemetryRouter.RECORDS))
-                .stopOnException()
-                .process(router::toRecord)
-                .loop(builder.exchangeProperty(TelemetryRouter.HOOK_COUNT))
-                .copy()
-                .recipientList(builder.method(router, "currentHook"))
-                .end()
-                .end()
-                .end();
+                // The YAML hook routes, after the canonical records are in Kafka and before the acknowledgement, so
+                // the message is acknowledged after their writes too.
+                .process(router.hookStage());
     }
 }

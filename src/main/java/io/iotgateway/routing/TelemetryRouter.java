@@ -3,6 +3,7 @@ package io.iotgateway.routing;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.iotgateway.config.GatewayProperties;
+import io.iotgateway.errors.GatewayExchange;
 import io.iotgateway.telemetry.KafkaHeaders;
 import io.iotgateway.telemetry.TelemetryRecord;
 import java.time.Duration;
@@ -14,16 +15,20 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
+import org.apache.camel.AsyncProducer;
 import org.apache.camel.CamelContext;
 import org.apache.camel.Exchange;
 import org.apache.camel.Message;
 import org.apache.camel.Predicate;
+import org.apache.camel.Processor;
 import org.apache.camel.component.kafka.KafkaConstants;
 import org.apache.camel.model.FilterDefinition;
 import org.apache.camel.model.ModelCamelContext;
 import org.apache.camel.model.RouteDefinition;
 import org.apache.camel.model.language.ExpressionDefinition;
+import org.apache.camel.support.DefaultExchange;
 import org.apache.camel.support.DefaultMessage;
+import org.apache.camel.support.service.ServiceHelper;
 import org.springframework.stereotype.Component;
 
 /**
@@ -56,9 +61,15 @@ public class TelemetryRouter {
 
     public static final String RAW_PAYLOAD = "gateway.rawPayload";
     static final String RECORD_JSON = "gateway.recordJson";
-    public static final String HOOKS = "gateway.hooks";
-    public static final String HOOK_COUNT = "gateway.hookCount";
     public static final String VARIABLES = "gateway.topicVariables";
+
+    /** What the dead-letter channel reads, passed on to a hook so a hook's reject is reported like the message's. */
+    private static final List<String> DEAD_LETTER_CONTEXT = List.of(
+            GatewayExchange.RECEIVED_AT,
+            GatewayExchange.SOURCE_TOPIC,
+            GatewayExchange.DEVICE_ID,
+            GatewayExchange.FAMILY,
+            GatewayExchange.MESSAGE_ID);
 
     private final CamelContext camel;
     private final ObjectMapper json;
@@ -81,6 +92,11 @@ public class TelemetryRouter {
      * filter; this only spares the calls it would drop.
      */
     private volatile Map<String, Predicate> guards = Map.of();
+
+    /** A started producer per hook endpoint, made on first use and dropped when the hook is unregistered. */
+    private final Map<String, AsyncProducer> producers = new ConcurrentHashMap<>();
+
+    private final HookStage hookStage = new HookStage(this);
 
     TelemetryRouter(CamelContext camel, ObjectMapper json, GatewayProperties properties) {
         this.camel = camel;
@@ -106,43 +122,99 @@ public class TelemetryRouter {
         return out;
     }
 
-    /** Turns the ingest exchange into what {@code direct:on-message-*} hooks receive. */
-    public void toDeviceMessage(Exchange exchange) {
-        List<TelemetryRecord> records = records(exchange);
-        TelemetryRecord first = records.get(0);
-        byte[] raw = exchange.getProperty(RAW_PAYLOAD, byte[].class);
-        exchange.setMessage(message(first, raw));
-        setProperties(exchange, first);
-        setHooks(exchange, messageHooks);
+    /** The last step of the ingest route: the hooks that admit the message, each called once. */
+    public Processor hookStage() {
+        return hookStage;
     }
 
-    /** Turns one split record into what {@code direct:on-record-*} hooks receive. */
-    public void toRecord(Exchange exchange) {
-        TelemetryRecord record = exchange.getMessage().getBody(TelemetryRecord.class);
-        List<?> json = exchange.getProperty(RECORD_JSON, List.class);
-        Integer index = exchange.getProperty(Exchange.SPLIT_INDEX, Integer.class);
-        byte[] body = json != null && index != null && index < json.size() ? (byte[]) json.get(index) : toJson(record);
-        exchange.setMessage(message(record, body));
-        setProperties(exchange, record);
-        exchange.setProperty("value", record.value());
-        exchange.setProperty("unit", record.unit());
-        exchange.setProperty("timestamp", record.timestamp().toString());
-        setHooks(exchange, recordHooks);
+    /** One hook to call for a message: on the device message ({@code record} = -1) or on one of its records. */
+    record HookCall(String hook, int record) {}
+
+    /**
+     * The hooks to call for the ingest exchange, in order: the message hooks, then per record the record hooks. A hook
+     * whose route starts with a filter the message or record cannot pass is left out, so it costs nothing.
+     */
+    List<HookCall> plan(Exchange exchange) {
+        List<String> onMessage = messageHooks;
+        List<String> onRecord = recordHooks;
+        if (onMessage.isEmpty() && onRecord.isEmpty()) {
+            return List.of();
+        }
+        Map<String, Predicate> guarded = guards;
+        List<HookCall> calls = new ArrayList<>();
+        if (!onMessage.isEmpty()) {
+            addAdmitted(calls, onMessage, guarded, exchange, -1);
+        }
+        if (!onRecord.isEmpty()) {
+            int records = records(exchange).size();
+            for (int i = 0; i < records; i++) {
+                addAdmitted(calls, onRecord, guarded, exchange, i);
+            }
+        }
+        return calls;
+    }
+
+    private void addAdmitted(
+            List<HookCall> calls, List<String> hooks, Map<String, Predicate> guarded, Exchange exchange, int record) {
+        Exchange view = null;
+        for (String hook : hooks) {
+            Predicate guard = guarded.get(hook);
+            if (guard != null && view == null) {
+                view = hookExchange(exchange, record);
+            }
+            if (admits(guard, view)) {
+                calls.add(new HookCall(hook, record));
+            }
+        }
     }
 
     /**
-     * The hook of the current loop iteration, or none if it was unregistered since the message started (its file was
-     * deleted or no longer declares it). Evaluated again on every retry.
+     * What a hook receives, built fresh for every call: the original payload for a message hook, the record's JSON for
+     * a record hook; the record headers and the properties rules test; and what the dead-letter channel needs to know.
      */
-    public List<String> currentHook(Exchange exchange) {
-        List<?> hooks = exchange.getProperty(HOOKS, List.class);
-        Integer index = exchange.getProperty(Exchange.LOOP_INDEX, Integer.class);
-        if (hooks == null || index == null || index >= hooks.size()) {
-            return List.of();
+    Exchange hookExchange(Exchange ingest, int record) {
+        List<TelemetryRecord> records = records(ingest);
+        TelemetryRecord source = records.get(Math.max(record, 0));
+        Exchange hook = new DefaultExchange(camel);
+        for (String known : DEAD_LETTER_CONTEXT) {
+            Object value = ingest.getProperty(known);
+            if (value != null) {
+                hook.setProperty(known, value);
+            }
         }
-        String hook = (String) hooks.get(index);
+        if (record < 0) {
+            hook.setMessage(message(source, ingest.getProperty(RAW_PAYLOAD, byte[].class)));
+        } else {
+            List<?> json = ingest.getProperty(RECORD_JSON, List.class);
+            hook.setMessage(message(source, json != null ? (byte[]) json.get(record) : toJson(source)));
+            hook.setProperty("value", source.value());
+            hook.setProperty("unit", source.unit());
+            hook.setProperty("timestamp", source.timestamp().toString());
+        }
+        setProperties(hook, ingest.getProperty(VARIABLES, Map.class), source);
+        return hook;
+    }
+
+    /**
+     * The producer for a hook, or null if the hook was unregistered since the message started. Waits (bounded) while
+     * the hook's route is being swapped.
+     */
+    AsyncProducer producerFor(String hook) {
         awaitResumed(hook);
-        return messageHooks.contains(hook) || recordHooks.contains(hook) ? List.of(hook) : List.of();
+        if (!messageHooks.contains(hook) && !recordHooks.contains(hook)) {
+            return null;
+        }
+        return producers.computeIfAbsent(hook, this::startProducer);
+    }
+
+    private AsyncProducer startProducer(String hook) {
+        try {
+            AsyncProducer producer = camel.getEndpoint(hook).createAsyncProducer();
+            ServiceHelper.startService(producer);
+            return producer;
+        } catch (Exception e) {
+            throw new IllegalStateException("cannot call hook " + hook, e);
+        }
     }
 
     /** Holds new calls of these hooks until {@link #resume}; calls already inside their routes carry on. */
@@ -176,25 +248,6 @@ public class TelemetryRouter {
                 }
             }
         }
-    }
-
-    private void setHooks(Exchange exchange, List<String> hooks) {
-        Map<String, Predicate> guarded = guards;
-        List<String> called = hooks;
-        for (int i = 0; i < hooks.size(); i++) {
-            if (!admits(guarded.get(hooks.get(i)), exchange)) {
-                // the first hook to skip: from here on, collect the ones that stay
-                called = new ArrayList<>(hooks.subList(0, i));
-                for (int j = i + 1; j < hooks.size(); j++) {
-                    if (admits(guarded.get(hooks.get(j)), exchange)) {
-                        called.add(hooks.get(j));
-                    }
-                }
-                break;
-            }
-        }
-        exchange.setProperty(HOOKS, called);
-        exchange.setProperty(HOOK_COUNT, called.size());
     }
 
     private static boolean admits(Predicate guard, Exchange exchange) {
@@ -235,6 +288,7 @@ public class TelemetryRouter {
         messageHooks =
                 all.stream().filter(h -> h.startsWith(MESSAGE_HOOK_PREFIX)).toList();
         recordHooks = all.stream().filter(h -> h.startsWith(RECORD_HOOK_PREFIX)).toList();
+        producers.keySet().removeIf(hook -> !all.contains(hook));
     }
 
     /** The predicate of the filter the hook's route starts with, or null (the route is always called). */
@@ -281,11 +335,9 @@ public class TelemetryRouter {
         return exchange.getProperty(RECORDS, List.class);
     }
 
-    @SuppressWarnings("unchecked")
-    private static void setProperties(Exchange exchange, TelemetryRecord record) {
-        Map<String, String> variables = exchange.getProperty(VARIABLES, Map.class);
+    private static void setProperties(Exchange exchange, Map<?, ?> variables, TelemetryRecord record) {
         if (variables != null) {
-            variables.forEach(exchange::setProperty);
+            variables.forEach((name, value) -> exchange.setProperty((String) name, value));
         }
         exchange.setProperty("deviceId", record.deviceId());
         exchange.setProperty("sensorType", record.sensorType());

@@ -80,18 +80,18 @@ class HookGuardTest {
                 .containsExactly("direct:on-message-everyone", "direct:on-message-not-started-yet");
     }
 
-    private List<Object> hooksForMessage(String family) {
-        Exchange exchange = exchange(record(family, "speed", 1));
-        router.toDeviceMessage(exchange);
-        return List.copyOf(exchange.getProperty(TelemetryRouter.HOOKS, List.class));
+    private List<String> hooksForMessage(String family) {
+        return router.plan(exchange(record(family, "speed", 1))).stream()
+                .filter(call -> call.record() < 0)
+                .map(TelemetryRouter.HookCall::hook)
+                .toList();
     }
 
-    private List<Object> hooksForRecord(String sensorType, double value) {
-        TelemetryRecord record = record("environment", sensorType, value);
-        Exchange exchange = exchange(record);
-        exchange.getMessage().setBody(record);
-        router.toRecord(exchange);
-        return List.copyOf(exchange.getProperty(TelemetryRouter.HOOKS, List.class));
+    private List<String> hooksForRecord(String sensorType, double value) {
+        return router.plan(exchange(record("environment", sensorType, value))).stream()
+                .filter(call -> call.record() == 0)
+                .map(TelemetryRouter.HookCall::hook)
+                .toList();
     }
 
     private Exchange exchange(TelemetryRecord record) {
