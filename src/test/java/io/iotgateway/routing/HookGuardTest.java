@@ -39,7 +39,15 @@ class HookGuardTest {
             }
         });
         camel.start();
-        router = new TelemetryRouter(
+        router = routerFor(camel);
+        router.registerHooks(
+                "hooks.camel.yaml",
+                List.of("direct:on-message-bikes-only", "direct://on-message-everyone", "direct:on-record-hot"));
+    }
+
+    /** A router with the gateway's topic names, over {@code camel}: what the hook tests need of the configuration. */
+    static TelemetryRouter routerFor(CamelContext camel) {
+        return new TelemetryRouter(
                 camel,
                 new ObjectMapper().findAndRegisterModules(),
                 new GatewayProperties(
@@ -49,9 +57,6 @@ class HookGuardTest {
                         null,
                         null,
                         null));
-        router.registerHooks(
-                "hooks.camel.yaml",
-                List.of("direct:on-message-bikes-only", "direct://on-message-everyone", "direct:on-record-hot"));
     }
 
     @AfterEach

@@ -2,8 +2,6 @@ package io.iotgateway.routing;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import io.iotgateway.config.GatewayProperties;
 import io.iotgateway.errors.GatewayExchange;
 import io.iotgateway.telemetry.TelemetryRecord;
 import java.nio.charset.StandardCharsets;
@@ -38,16 +36,7 @@ class HookStageTest {
     @BeforeEach
     void start() throws Exception {
         camel = new DefaultCamelContext();
-        router = new TelemetryRouter(
-                camel,
-                new ObjectMapper().findAndRegisterModules(),
-                new GatewayProperties(
-                        null,
-                        new GatewayProperties.Topics("device.telemetry", "dlq", "alerts"),
-                        null,
-                        null,
-                        null,
-                        null));
+        router = HookGuardTest.routerFor(camel);
         camel.addRoutes(new RouteBuilder() {
             @Override
             public void configure() {
