@@ -28,7 +28,10 @@ public final class GatewayProcess implements AutoCloseable {
         this.log = log;
     }
 
-    /** Starts the gateway with {@code settings} as command-line properties (they outrank application.yaml). */
+    /**
+     * Starts the gateway with {@code settings} as command-line properties (they outrank application.yaml). With
+     * {@code -Dgateway.jar=<path>} every gateway process runs from that jar instead of the test class path.
+     */
     public static GatewayProcess start(Map<String, String> settings, Path log) {
         Map<String, String> all = new LinkedHashMap<>();
         all.put("spring.profiles.active", "test");
@@ -54,7 +57,16 @@ public final class GatewayProcess implements AutoCloseable {
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.addAll(jvmOptions);
-        command.addAll(List.of("-cp", testClassPath(), IotGatewayApplication.class.getName()));
+        String jar = System.getProperty("gateway.jar", "").strip();
+        if (jar.isEmpty()) {
+            command.addAll(List.of("-cp", testClassPath(), IotGatewayApplication.class.getName()));
+        } else {
+            // The production jar as users run it; the test profile's file (test credentials) from the test classes.
+            command.addAll(List.of("-jar", Path.of(jar).toAbsolutePath().toString()));
+            all.put(
+                    "spring.config.additional-location",
+                    "optional:file:" + Path.of("target", "test-classes").toAbsolutePath() + "/");
+        }
         all.forEach((key, value) -> command.add("--" + key + "=" + value));
         try {
             Files.createDirectories(log.toAbsolutePath().getParent());
