@@ -187,8 +187,15 @@ class KameletIT extends GatewayIntegrationTest {
 
         // Deleting the route file leaves nothing behind: no route made from the Kamelet for it, however often it
         // was re-applied.
+        // The file reads "deleted" once the whole removal finished: the route, then the routes of its Kamelets.
         RouteSources.delete(routeFile);
-        await().atMost(Duration.ofSeconds(20)).until(() -> camel.getRoute("test-kamelet-tag-" + id) == null);
+        await().atMost(Duration.ofSeconds(20))
+                .until(
+                        () -> fileStatus(routeFile)
+                                .map(f -> f.path("status").asText())
+                                .orElse(""),
+                        "deleted"::equals);
+        assertThat(camel.getRoute("test-kamelet-tag-" + id)).isNull();
         assertThat(kameletRoutesOf(kamelet)).isEmpty();
     }
 

@@ -142,8 +142,10 @@ class RouteReloadIT extends GatewayIntegrationTest {
         KAFKA.awaitKey("reload." + id, id, 1);
 
         RouteSources.delete(file);
-        await().atMost(Duration.ofSeconds(15)).until(() -> camel.getRoute("test-forward-" + id) == null);
-        assertThat(fileStatus(file).orElseThrow().path("status").asText()).isEqualTo("deleted");
+        // "deleted" is reported once the removal finished, so the route must be gone by then
+        await().atMost(Duration.ofSeconds(15))
+                .until(() -> fileStatus(file).orElseThrow().path("status").asText(), "deleted"::equals);
+        assertThat(camel.getRoute("test-forward-" + id)).isNull();
 
         device.publish("bike/" + id + "/power", power(2));
         // Hooks run in file-name order and reload-* sorts before seed-fan-out: once the seed fan-out has the second
