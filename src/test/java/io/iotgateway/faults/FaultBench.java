@@ -117,7 +117,11 @@ final class FaultBench implements AutoCloseable {
     }
 
     MongoCollection<Document> sensorData() {
-        return mongoClient.getDatabase("iot").getCollection("sensorData");
+        return collection("sensorData");
+    }
+
+    MongoCollection<Document> collection(String name) {
+        return mongoClient.getDatabase("iot").getCollection(name);
     }
 
     void watch(Scenario scenario) {

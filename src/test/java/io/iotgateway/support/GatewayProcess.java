@@ -43,10 +43,12 @@ public final class GatewayProcess implements AutoCloseable {
     /**
      * Starts the gateway as a user runs it: the JVM's defaults and the shipped configuration, no test profile; only
      * {@code settings} (broker addresses and what the benchmark turns off) differ. {@code -Dgateway.jvmOptions} adds
-     * JVM options (space-separated), e.g. {@code -XX:StartFlightRecording=filename=gateway.jfr} to profile it.
+     * JVM options (space-separated), e.g. {@code -XX:StartFlightRecording=filename=/tmp/{name}.jfr} to profile it;
+     * {@code {name}} stands for the log file's name without its extension, so each gateway writes its own recording.
      */
     public static GatewayProcess startAsShipped(Map<String, String> settings, Path log) {
-        String options = System.getProperty("gateway.jvmOptions", "").strip();
+        String logName = log.getFileName().toString().replaceFirst("\\.[^.]*$", "");
+        String options = System.getProperty("gateway.jvmOptions", "").strip().replace("{name}", logName);
         return start(options.isEmpty() ? List.of() : List.of(options.split("\\s+")), settings, log);
     }
 
