@@ -4,7 +4,7 @@ import static java.util.concurrent.TimeUnit.MILLISECONDS;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.iotgateway.config.GatewayProperties;
-import io.iotgateway.config.KafkaSecurityProperties;
+import io.iotgateway.kafka.KafkaSecurityProperties;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;

@@ -47,38 +47,21 @@ public record Command(
         String reason) {
 
     Command withPublishedAt(Instant at) {
-        return with(status, at, reportedAt, roundTripMs, state, reason);
-    }
-
-    /** This command as the device's report settles it. */
-    Command settled(
-            CommandStatus newStatus, Instant reportedAt, Long roundTrip, Map<String, Object> reported, String why) {
-        return with(newStatus, publishedAt, reportedAt, roundTrip, reported, why == null ? reason : why);
-    }
-
-    /** A copy with the fields that change over a command's life; its identity and request stay. */
-    private Command with(
-            CommandStatus newStatus,
-            Instant newPublishedAt,
-            Instant newReportedAt,
-            Long newRoundTripMs,
-            Map<String, Object> newState,
-            String newReason) {
         return new Command(
                 commandId,
                 deviceId,
                 component,
                 command,
                 value,
-                newStatus,
+                status,
                 source,
                 timestamp,
-                newPublishedAt,
+                at,
                 deadline,
-                newReportedAt,
-                newRoundTripMs,
-                newState,
-                newReason);
+                reportedAt,
+                roundTripMs,
+                state,
+                reason);
     }
 
     static Command accepted(CommandRequest request, String source, Instant now, Instant deadline) {

@@ -3,8 +3,8 @@ package io.iotgateway.commands;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.iotgateway.config.GatewayProperties;
-import io.iotgateway.errors.GatewayExchange;
-import io.iotgateway.ingest.MqttSubscriptions;
+import io.iotgateway.mqtt.MqttSubscriptions;
+import io.iotgateway.telemetry.GatewayExchange;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -17,8 +17,8 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.stereotype.Component;
 
 /**
- * The command loop. Commands from Kafka ({@code commands-consume-kafka}) and from the API go out to the device over
- * MQTT ({@code commands-publish-mqtt}); the device's reports come back ({@code commands-receive-report}); commands
+ * The command loop. Commands from Kafka ({@code commands-consume-requests}) and from the API go out to the device over
+ * MQTT ({@code commands-publish-to-device}); the device's reports come back ({@code commands-receive-report}); commands
  * nobody answers time out ({@code commands-expire-pending}).
  */
 @Component
@@ -52,13 +52,13 @@ class CommandRoutes extends RouteBuilder {
     @Override
     public void configure() {
         from(kafkaCommands())
-                .routeId("commands-consume-kafka")
+                .routeId("commands-consume-requests")
                 .routeConfigurationId(GatewayExchange.ERROR_POLICY)
                 .process(service::acceptFromKafka);
 
         // Outside the error policy: the caller (API or Kafka route) decides what a failed publish means.
         from(PUBLISH_ENDPOINT)
-                .routeId("commands-publish-mqtt")
+                .routeId("commands-publish-to-device")
                 .process(this::toMqttMessage)
                 .to("paho-mqtt5:commands?clientId={{gateway.mqtt.client-id}}-commands");
 

@@ -1,8 +1,8 @@
 package io.iotgateway.commands;
 
-import io.iotgateway.errors.GatewayExchange;
 import io.iotgateway.errors.MessageRejectedException;
 import io.iotgateway.errors.RejectReason;
+import io.iotgateway.telemetry.GatewayExchange;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
@@ -18,6 +18,7 @@ import org.apache.camel.ProducerTemplate;
 import org.apache.camel.component.kafka.KafkaConstants;
 import org.eclipse.paho.mqttv5.client.MqttClientException;
 import org.eclipse.paho.mqttv5.common.MqttException;
+import org.springframework.core.NestedExceptionUtils;
 import org.springframework.stereotype.Service;
 
 /**
@@ -188,10 +189,7 @@ public class CommandService {
     }
 
     private static String describe(Throwable failure) {
-        Throwable root = failure;
-        while (root.getCause() != null && root.getCause() != root) {
-            root = root.getCause();
-        }
+        Throwable root = NestedExceptionUtils.getMostSpecificCause(failure);
         return root.getMessage() == null ? root.getClass().getSimpleName() : root.getMessage();
     }
 }

@@ -5,7 +5,9 @@ import com.mongodb.MongoWriteException;
 import com.mongodb.client.MongoClient;
 import com.mongodb.client.MongoCollection;
 import com.mongodb.client.model.Filters;
+import com.mongodb.client.model.FindOneAndUpdateOptions;
 import com.mongodb.client.model.Indexes;
+import com.mongodb.client.model.ReturnDocument;
 import com.mongodb.client.model.Sorts;
 import com.mongodb.client.model.Updates;
 import io.iotgateway.persistence.MongoIndexes;
@@ -27,6 +29,10 @@ import org.springframework.stereotype.Component;
  */
 @Component
 class CommandStore {
+
+    /** Settling returns the command as settled, so it is read in the same round trip. */
+    private static final FindOneAndUpdateOptions SETTLED =
+            new FindOneAndUpdateOptions().returnDocument(ReturnDocument.AFTER);
 
     private static final int EXPIRY_BATCH = 200;
 
@@ -87,35 +93,23 @@ class CommandStore {
      */
     Optional<Command> settle(
             String commandId, CommandStatus status, Map<String, Object> state, String reason, Instant reportedAt) {
-        Optional<Command> open = find(commandId).filter(c -> c.status().isOpen());
-        if (open.isEmpty()) {
-            return Optional.empty();
-        }
-        // A fast device can report before the publish is recorded: then the round trip counts from acceptance.
-        Instant sentAt = open.get().publishedAt() != null
-                ? open.get().publishedAt()
-                : open.get().timestamp();
-        long roundTrip = Duration.between(sentAt, reportedAt).toMillis();
         List<Bson> updates = new ArrayList<>(List.of(
                 Updates.set("status", status.name()),
                 Updates.set("reportedAt", Date.from(reportedAt)),
                 Updates.set("state", new Document(state)),
                 Updates.set("settledAt", Date.from(reportedAt)),
-                Updates.set("announced", false),
-                Updates.set("roundTripMs", roundTrip)));
+                Updates.set("announced", false)));
         if (reason != null) {
             updates.add(Updates.set("reason", reason));
         }
-        long modified = commands.updateOne(
-                        Filters.and(
-                                Filters.eq("_id", commandId),
-                                Filters.in("status", CommandStatus.PENDING.name(), CommandStatus.TIMED_OUT.name())),
-                        Updates.combine(updates))
-                .getModifiedCount();
-        // no re-read: the update changed exactly these fields of the document just read
-        return modified == 0
-                ? Optional.empty()
-                : Optional.of(open.get().settled(status, reportedAt, roundTrip, state, reason));
+        // One round trip, and atomic: of two reports for the same command only one settles it.
+        Document settled = commands.findOneAndUpdate(
+                Filters.and(
+                        Filters.eq("_id", commandId),
+                        Filters.in("status", CommandStatus.PENDING.name(), CommandStatus.TIMED_OUT.name())),
+                Updates.combine(updates),
+                SETTLED);
+        return Optional.ofNullable(settled).map(CommandStore::toCommand);
     }
 
     /** Marks overdue pending commands TIMED_OUT and returns them; they still have to be announced. */
@@ -128,15 +122,15 @@ class CommandStore {
                 .limit(EXPIRY_BATCH)
                 .forEach(document -> overdue.add(document.get("_id")));
         for (Object id : overdue) {
-            long modified = commands.updateOne(
-                            Filters.and(Filters.eq("_id", id), Filters.eq("status", CommandStatus.PENDING.name())),
-                            Updates.combine(
-                                    Updates.set("status", CommandStatus.TIMED_OUT.name()),
-                                    Updates.set("settledAt", Date.from(now)),
-                                    Updates.set("announced", false)))
-                    .getModifiedCount();
-            if (modified > 0) {
-                find(String.valueOf(id)).ifPresent(expired::add);
+            Document timedOut = commands.findOneAndUpdate(
+                    Filters.and(Filters.eq("_id", id), Filters.eq("status", CommandStatus.PENDING.name())),
+                    Updates.combine(
+                            Updates.set("status", CommandStatus.TIMED_OUT.name()),
+                            Updates.set("settledAt", Date.from(now)),
+                            Updates.set("announced", false)),
+                    SETTLED);
+            if (timedOut != null) {
+                expired.add(toCommand(timedOut));
             }
         }
         return expired;
@@ -191,7 +185,15 @@ class CommandStore {
 
     private static Command toCommand(Document document) {
         Document state = document.get("state", Document.class);
-        Number roundTrip = document.get("roundTripMs", Number.class);
+        Instant timestamp = instant(document, "timestamp");
+        Instant publishedAt = instant(document, "publishedAt");
+        Instant reportedAt = instant(document, "reportedAt");
+        // Derived, not stored, so settling stays one write. A fast device can report before the publish is recorded:
+        // then the round trip counts from acceptance.
+        Long roundTrip = reportedAt == null
+                ? null
+                : Duration.between(publishedAt != null ? publishedAt : timestamp, reportedAt)
+                        .toMillis();
         return new Command(
                 document.getString("commandId"),
                 document.getString("deviceId"),
@@ -200,11 +202,11 @@ class CommandStore {
                 document.get("value", Number.class).doubleValue(),
                 CommandStatus.valueOf(document.getString("status")),
                 document.getString("source"),
-                instant(document, "timestamp"),
-                instant(document, "publishedAt"),
+                timestamp,
+                publishedAt,
                 instant(document, "deadline"),
-                instant(document, "reportedAt"),
-                roundTrip == null ? null : roundTrip.longValue(),
+                reportedAt,
+                roundTrip,
                 state,
                 document.getString("reason"));
     }

@@ -6,6 +6,7 @@ import com.mongodb.MongoNotPrimaryException;
 import com.mongodb.MongoSocketException;
 import com.mongodb.MongoTimeoutException;
 import io.iotgateway.config.GatewayProperties;
+import io.iotgateway.telemetry.GatewayExchange;
 import java.net.ConnectException;
 import org.apache.camel.LoggingLevel;
 import org.apache.camel.ValidationException;

@@ -1,9 +1,10 @@
 package io.iotgateway.ingest;
 
-import io.iotgateway.routes.InvalidSourceException;
-import io.iotgateway.routes.RouteSwaps;
-import io.iotgateway.routes.RoutesProperties;
-import io.iotgateway.routes.SourceHandler;
+import io.iotgateway.mqtt.SessionSafeMqttComponent;
+import io.iotgateway.reload.InvalidSourceException;
+import io.iotgateway.reload.RouteSwaps;
+import io.iotgateway.reload.RoutesProperties;
+import io.iotgateway.reload.SourceHandler;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -17,7 +18,7 @@ import org.springframework.stereotype.Component;
  * Hot reload of {@code *.family.yaml} files and the {@code *.schema.json} files they use. A family edit that keeps
  * the subscription filter swaps the compiled family atomically: the running subscription carries on and the next
  * message uses the new mapping, so nothing is reconnected. A new filter, a new family or a deleted one adds or removes
- * just that family's {@code ingest-mqtt-<family>} route. Other families never notice.
+ * just that family's {@code ingest-receive-<family>} route. Other families never notice.
  */
 @Component
 class FamilyFileHandler implements SourceHandler {

@@ -6,7 +6,7 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import io.iotgateway.config.FamilyProperties;
-import io.iotgateway.routes.InvalidSourceException;
+import io.iotgateway.reload.InvalidSourceException;
 import jakarta.validation.ConstraintViolation;
 import jakarta.validation.Validator;
 import java.nio.file.Path;

@@ -1,22 +1,22 @@
 package io.iotgateway.ingest;
 
 import io.iotgateway.config.GatewayProperties;
-import io.iotgateway.errors.GatewayExchange;
-import io.iotgateway.routing.TelemetryRouter;
+import io.iotgateway.hooks.TelemetryRouter;
+import io.iotgateway.mqtt.MqttSubscriptions;
+import io.iotgateway.telemetry.GatewayExchange;
+import io.iotgateway.telemetry.RouteIds;
 import org.apache.camel.builder.RouteBuilder;
 import org.apache.camel.model.RouteDefinition;
 import org.springframework.stereotype.Component;
 
 /**
- * One MQTT subscription route per device family ({@code ingest-mqtt-<family>}). The paho component is set up for
+ * One MQTT subscription route per device family ({@code ingest-receive-<family>}). The paho component is set up for
  * manual acknowledgement: a message is acknowledged to the broker only when its exchange completes, i.e. after Kafka
  * acknowledged every canonical record and every record the YAML hook routes wrote, or after the reject is in the
  * dead-letter topic.
  */
 @Component
 class IngestRoutes extends RouteBuilder {
-
-    static final String ROUTE_PREFIX = GatewayExchange.INGEST_ROUTE_PREFIX;
 
     private final FamilyCatalog families;
     private final TelemetryIngestor ingestor;
@@ -54,7 +54,7 @@ class IngestRoutes extends RouteBuilder {
     }
 
     static String routeId(String family) {
-        return ROUTE_PREFIX + family;
+        return RouteIds.ingest(family);
     }
 
     private void define(RouteBuilder builder, String name, String filter) {

@@ -2,9 +2,6 @@ package io.iotgateway.live;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.iotgateway.analytics.AnalyticsProperties;
-import io.iotgateway.commands.CommandProperties;
-import io.iotgateway.config.GatewayProperties;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -21,6 +18,7 @@ import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Collectors;
 import org.apache.camel.Exchange;
 import org.apache.camel.component.kafka.KafkaConstants;
 import org.springframework.context.event.ContextClosedEvent;
@@ -46,21 +44,12 @@ class LiveEventBus {
     private final Counter skipped;
     private long lastId;
 
-    LiveEventBus(
-            LiveProperties properties,
-            GatewayProperties gateway,
-            CommandProperties commands,
-            AnalyticsProperties analytics,
-            ObjectMapper json,
-            MeterRegistry meters) {
+    LiveEventBus(LiveProperties properties, ObjectMapper json, MeterRegistry meters) {
         this.properties = properties;
         this.json = json;
         this.meters = meters;
-        this.typesByTopic = Map.of(
-                gateway.topics().telemetry(), "telemetry",
-                gateway.topics().alerts(), "alert",
-                commands.statusTopic(), "command-report",
-                analytics.sessionTopic(), "session");
+        this.typesByTopic = properties.topics().entrySet().stream()
+                .collect(Collectors.toUnmodifiableMap(Map.Entry::getValue, Map.Entry::getKey));
         // One sender task per client at most, so the pool never needs more threads than clients.
         this.senders = new ThreadPoolExecutor(
                 0,

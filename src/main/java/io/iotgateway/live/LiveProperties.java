@@ -1,9 +1,11 @@
 package io.iotgateway.live;
 
 import jakarta.validation.constraints.Min;
+import jakarta.validation.constraints.NotEmpty;
 import jakarta.validation.constraints.NotNull;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.validation.annotation.Validated;
 
@@ -16,6 +18,8 @@ import org.springframework.validation.annotation.Validated;
  * @param maxClients connected clients at most, SSE and WebSocket together
  * @param heartbeat how often an idle SSE stream gets a comment line, so proxies keep it open
  * @param allowedOrigins browser origins (patterns) allowed to open the WebSocket besides the gateway's own
+ * @param topics event type ({@code telemetry}, {@code alert}, {@code command-report}, {@code session}) -> the Kafka
+ *     topic its events are read from
  */
 @Validated
 @ConfigurationProperties("gateway.live")
@@ -25,7 +29,8 @@ public record LiveProperties(
         @NotNull @Min(1) Integer clientBuffer,
         @NotNull @Min(1) Integer maxClients,
         @NotNull Duration heartbeat,
-        List<String> allowedOrigins) {
+        List<String> allowedOrigins,
+        @NotEmpty Map<String, String> topics) {
 
     public LiveProperties {
         allowedOrigins = allowedOrigins == null

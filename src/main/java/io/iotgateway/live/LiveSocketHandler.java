@@ -24,7 +24,7 @@ import org.springframework.web.socket.handler.TextWebSocketHandler;
 
 /**
  * WebSocket {@code /ws}: the live events of SSE, plus commands. The protocol (JSON text frames, modelled on seed 000's
- * KafkaWebSocketClient) is documented in README.md:
+ * KafkaWebSocketClient) is documented in docs/api.md, "Live data: SSE and WebSocket":
  *
  * <ul>
  *   <li>{@code {"type":"subscribe","deviceId":"000001","sensorType":"heartrate","eventType":"telemetry"}} (all

@@ -1,7 +1,8 @@
 package io.iotgateway.operations;
 
 import io.iotgateway.config.GatewayProperties;
-import io.iotgateway.errors.GatewayExchange;
+import io.iotgateway.telemetry.GatewayExchange;
+import io.iotgateway.telemetry.RouteIds;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
@@ -83,7 +84,7 @@ class ExchangeMetrics extends EventNotifierSupport {
             Exchange exchange = completed.getExchange();
             String device = exchange.getProperty(GatewayExchange.DEVICE_ID, String.class);
             String route = exchange.getFromRouteId();
-            if (device != null && route != null && route.startsWith("ingest-")) {
+            if (device != null && RouteIds.isIngest(route)) {
                 Counter.builder("gateway.device.messages")
                         .description("Device messages received, by device (opt-in: gateway.metrics.device-label)")
                         .tag("device", device)

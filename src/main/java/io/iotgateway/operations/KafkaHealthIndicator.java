@@ -1,5 +1,6 @@
 package io.iotgateway.operations;
 
+import io.iotgateway.kafka.KafkaAdmin;
 import java.util.Collection;
 import org.apache.kafka.clients.admin.DescribeClusterResult;
 import org.apache.kafka.common.Node;

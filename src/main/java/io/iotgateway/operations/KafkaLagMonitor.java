@@ -1,6 +1,7 @@
 package io.iotgateway.operations;
 
 import io.iotgateway.config.GatewayProperties;
+import io.iotgateway.kafka.KafkaAdmin;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.util.HashMap;

@@ -1,10 +1,10 @@
 package io.iotgateway.persistence;
 
 import com.mongodb.client.model.WriteModel;
-import io.iotgateway.errors.GatewayExchange;
-import io.iotgateway.errors.KafkaBatchOffsets;
+import io.iotgateway.deadletters.RejectedRecords;
 import io.iotgateway.errors.MessageRejectedException;
-import io.iotgateway.errors.RejectedRecords;
+import io.iotgateway.kafka.KafkaBatchOffsets;
+import io.iotgateway.telemetry.GatewayExchange;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.camel.Exchange;

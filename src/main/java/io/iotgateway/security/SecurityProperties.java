@@ -9,7 +9,7 @@ import org.springframework.validation.annotation.Validated;
 
 /**
  * {@code gateway.security.*}: who may use the gateway over HTTP. See {@link ManagementSecurity} for what each role may
- * do and README.md "Security" for how to configure it.
+ * do and docs/operations.md "Security" for how to configure it.
  *
  * @param adminUser the administrator (HTTP basic); always present
  * @param adminPassword its password: no default, the start fails without one

@@ -5,7 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.iotgateway.config.GatewayProperties;
-import io.iotgateway.config.KafkaSecurityProperties;
+import io.iotgateway.kafka.KafkaSecurityProperties;
 import io.iotgateway.support.GatewayIntegrationTest;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;

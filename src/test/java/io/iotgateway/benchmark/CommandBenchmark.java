@@ -5,7 +5,7 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.mongodb.client.model.Filters;
-import io.iotgateway.config.NoDelaySockets;
+import io.iotgateway.mqtt.NoDelaySockets;
 import io.iotgateway.support.GatewayIntegrationTest;
 import io.iotgateway.support.Http;
 import io.iotgateway.support.SimulatedActuator;

@@ -67,7 +67,7 @@ class ConfigurationFailFastTest {
                         + "readings:\n  - { sensor-type: t, value-fild: value }\n' "
                         + "| routes/probe.family.yaml: line 4: Unrecognized field \"value-fild\"",
                 // a route file: the file, the line and the reason
-                "bad.camel.yaml | '- route:\n    id: bad-route\n    routeConfigurationId: gateway-error-policy\n"
+                "bad.camel.yaml | '- route:\n    id: routing-forward-bad\n    routeConfigurationId: gateway-error-policy\n"
                         + "    from:\n      uri: direct:bad\n      steps:\n        - to: kafak:nowhere\n' "
                         + "| routes/bad.camel.yaml: line 7: endpoint 'kafak:nowhere': unknown component 'kafak'",
             })

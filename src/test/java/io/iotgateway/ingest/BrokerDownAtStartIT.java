@@ -33,16 +33,16 @@ class BrokerDownAtStartIT {
                 "gateway.persistence.enabled", "false"))) {
             CamelContext camel = gateway.getBean(CamelContext.class);
             assertThat(camel.getRouteController()
-                            .getRouteStatus("ingest-mqtt-devices")
+                            .getRouteStatus("ingest-receive-devices")
                             .isStarted())
                     .isFalse();
             await().atMost(Duration.ofSeconds(30)).until(() -> output.getAll()
-                    .contains("Waiting for MQTT broker " + mqttUrl + ": route ingest-mqtt-"));
+                    .contains("Waiting for MQTT broker " + mqttUrl + ": route ingest-receive-"));
 
             try (EmbeddedBrokers.MqttBroker lateBroker =
                     EmbeddedBrokers.startMqttBroker(mqttPort, Path.of("target", "late-broker-" + mqttPort))) {
                 await().atMost(Duration.ofSeconds(30)).until(() -> camel.getRouteController()
-                        .getRouteStatus("ingest-mqtt-devices")
+                        .getRouteStatus("ingest-receive-devices")
                         .isStarted());
                 assertThat(output.getAll()).contains("Subscribed to MQTT broker " + mqttUrl);
 

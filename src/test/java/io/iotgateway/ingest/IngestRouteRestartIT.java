@@ -28,7 +28,7 @@ import org.junit.jupiter.api.Test;
 class IngestRouteRestartIT extends GatewayIntegrationTest {
 
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final String ROUTE = "ingest-mqtt-devices";
+    private static final String ROUTE = "ingest-receive-devices";
     private static final int RESTARTS = 3;
     /** Published while the route runs; it is stopped once some of them are in Kafka. */
     private static final int BATCH = 200;

@@ -18,7 +18,7 @@ class MqttSocketsIT extends GatewayIntegrationTest {
                 .getConfiguration()
                 .getSocketFactory();
         SocketFactory subscription = ((PahoMqtt5Endpoint)
-                        camel.getRoute("ingest-mqtt-devices").getEndpoint())
+                        camel.getRoute("ingest-receive-devices").getEndpoint())
                 .getConfiguration()
                 .getSocketFactory();
         for (SocketFactory factory : new SocketFactory[] {component, subscription}) {

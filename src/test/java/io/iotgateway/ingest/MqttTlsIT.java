@@ -127,7 +127,8 @@ class MqttTlsIT extends GatewayIntegrationTest {
             await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> {
                 JsonNode mqtt = mqttHealth(http);
                 assertThat(mqtt.path("status").asText()).isEqualTo("DOWN");
-                assertThat(mqtt.at("/details/subscriptions/ingest-mqtt-devices").asText())
+                assertThat(mqtt.at("/details/subscriptions/ingest-receive-devices")
+                                .asText())
                         .startsWith("waiting to subscribe");
                 // the log names the TLS failure, not only Paho's generic "unable to connect"
                 assertThat(output.getAll())

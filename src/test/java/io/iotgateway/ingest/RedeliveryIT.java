@@ -90,7 +90,7 @@ class RedeliveryIT {
             ConfigurableApplicationContext doomed = GatewayInstance.start(settings);
             CamelContext camel = doomed.getBean(CamelContext.class);
             await().atMost(Duration.ofSeconds(30)).until(() -> camel.getRouteController()
-                    .getRouteStatus("ingest-mqtt-devices")
+                    .getRouteStatus("ingest-receive-devices")
                     .isStarted());
 
             try (MqttDevice device = new MqttDevice(broker.url())) {

@@ -212,9 +212,10 @@ class SharedSubscriptionIT extends GatewayIntegrationTest {
 
     private static void awaitSubscribed(ConfigurableApplicationContext replica) {
         CamelContext camel = replica.getBean(CamelContext.class);
-        await().atMost(Duration.ofSeconds(30)).until(() -> List.of("ingest-mqtt-devices", "ingest-mqtt-bike").stream()
-                .allMatch(route ->
-                        camel.getRouteController().getRouteStatus(route).isStarted()));
+        await().atMost(Duration.ofSeconds(30))
+                .until(() -> List.of("ingest-receive-devices", "ingest-receive-bike").stream()
+                        .allMatch(route ->
+                                camel.getRouteController().getRouteStatus(route).isStarted()));
     }
 
     private static double received(ConfigurableApplicationContext replica) {

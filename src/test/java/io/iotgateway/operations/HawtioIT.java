@@ -20,7 +20,7 @@ class HawtioIT extends GatewayIntegrationTest {
             browser.withBasicAuth(Http.ADMIN_USER, Http.ADMIN_PASSWORD)
                     .open(new Http(port).url("/actuator/hawtio/camel/routes"));
             try {
-                browser.awaitText("ingest-mqtt-devices");
+                browser.awaitText("ingest-receive-devices");
                 browser.awaitText("persistence-store-telemetry");
                 browser.awaitText("errors-publish-dead-letter");
             } catch (AssertionError e) {
@@ -30,7 +30,7 @@ class HawtioIT extends GatewayIntegrationTest {
                 browser.screenshot("hawtio-camel-routes");
             }
             assertThat(browser.visibleText())
-                    .contains("ingest-mqtt-bike", "ingest-mqtt-fms", "ingest-mqtt-environment");
+                    .contains("ingest-receive-bike", "ingest-receive-fms", "ingest-receive-environment");
         }
     }
 }

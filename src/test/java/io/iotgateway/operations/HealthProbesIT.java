@@ -42,7 +42,7 @@ class HealthProbesIT {
                 JsonNode components = JSON.readTree(readiness.body()).path("components");
                 assertThat(components.at("/mqtt/status").asText()).isEqualTo("DOWN");
                 assertThat(components
-                                .at("/mqtt/details/subscriptions/ingest-mqtt-devices")
+                                .at("/mqtt/details/subscriptions/ingest-receive-devices")
                                 .asText())
                         .startsWith("waiting to subscribe");
                 assertThat(components.at("/kafka/status").asText()).isEqualTo("DOWN");

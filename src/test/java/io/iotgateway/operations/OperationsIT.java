@@ -79,15 +79,15 @@ class OperationsIT extends GatewayIntegrationTest {
                     .isGreaterThanOrEqualTo(1);
             metric(scrape, "gateway_dead_letters_total", "reason=\"not-json\"").isGreaterThanOrEqualTo(1);
             metric(scrape, "gateway_alerts_total", "rule=\"temperature-high\"").isGreaterThanOrEqualTo(1);
-            metric(scrape, "gateway_kafka_send_seconds_count", "outcome=\"success\",route=\"ingest-mqtt-devices\"")
+            metric(scrape, "gateway_kafka_send_seconds_count", "outcome=\"success\",route=\"ingest-receive-devices\"")
                     .isGreaterThanOrEqualTo(2);
             assertThat(scrape).contains("gateway_kafka_send_seconds_bucket{");
             metric(scrape, "gateway_mongodb_write_seconds_count", "outcome=\"success\"")
                     .isGreaterThanOrEqualTo(1);
             metric(scrape, "gateway_mongodb_batch_size_count", "").isGreaterThanOrEqualTo(1);
-            metric(scrape, "gateway_mqtt_connected", "route=\"ingest-mqtt-devices\"")
+            metric(scrape, "gateway_mqtt_connected", "route=\"ingest-receive-devices\"")
                     .isEqualTo(1);
-            metric(scrape, "gateway_mqtt_inflight_messages", "route=\"ingest-mqtt-devices\"")
+            metric(scrape, "gateway_mqtt_inflight_messages", "route=\"ingest-receive-devices\"")
                     .isGreaterThanOrEqualTo(0);
             metric(
                             scrape,
@@ -95,7 +95,7 @@ class OperationsIT extends GatewayIntegrationTest {
                             "group=\"iot-gateway-persistence\",topic=\"device.telemetry\"")
                     .isGreaterThanOrEqualTo(0);
             // Camel's own route metrics (camel-micrometer)
-            metric(scrape, "camel_exchanges_total", "routeId=\"ingest-mqtt-devices\"")
+            metric(scrape, "camel_exchanges_total", "routeId=\"ingest-receive-devices\"")
                     .isGreaterThanOrEqualTo(2);
             // every metric the Grafana dashboard (docker-compose) queries is one this gateway registers
             List<String> registered = scrape.lines()
@@ -129,7 +129,7 @@ class OperationsIT extends GatewayIntegrationTest {
         }
 
         JsonNode admin = JSON.readTree(http.getAsAdmin("/actuator/health").body());
-        assertThat(admin.at("/components/mqtt/details/subscriptions/ingest-mqtt-devices")
+        assertThat(admin.at("/components/mqtt/details/subscriptions/ingest-receive-devices")
                         .asText())
                 .isEqualTo("connected");
         assertThat(admin.at("/components/kafka/details/brokers").asInt()).isEqualTo(1);
@@ -178,7 +178,7 @@ class OperationsIT extends GatewayIntegrationTest {
         JsonNode answer = JSON.readTree(response.body());
         assertThat(answer.path("status").asInt()).as(response.body()).isEqualTo(200);
         assertThat(answer.path("value").asText())
-                .contains("id=\"ingest-mqtt-devices\"")
+                .contains("id=\"ingest-receive-devices\"")
                 .contains("id=\"persistence-store-telemetry\"")
                 .contains("id=\"errors-publish-dead-letter\"");
     }

@@ -342,7 +342,7 @@ class HostileInputIT extends GatewayIntegrationTest {
             JsonNode subscriptions =
                     health.path("components").path("mqtt").path("details").path("subscriptions");
             for (String family : List.of("bike", "devices", "environment", "fms")) {
-                assertThat(subscriptions.path("ingest-mqtt-" + family).asText())
+                assertThat(subscriptions.path("ingest-receive-" + family).asText())
                         .as(family + " in " + health)
                         .isEqualTo("connected");
             }
@@ -351,12 +351,12 @@ class HostileInputIT extends GatewayIntegrationTest {
                     .isEqualTo("UP");
         });
         for (String route : List.of(
-                "ingest-mqtt-bike",
-                "ingest-mqtt-devices",
-                "ingest-mqtt-environment",
-                "ingest-mqtt-fms",
+                "ingest-receive-bike",
+                "ingest-receive-devices",
+                "ingest-receive-environment",
+                "ingest-receive-fms",
                 "errors-publish-dead-letter",
-                "commands-publish-mqtt")) {
+                "commands-publish-to-device")) {
             assertThat(camel.getRouteController().getRouteStatus(route).isStarted())
                     .as(route)
                     .isTrue();

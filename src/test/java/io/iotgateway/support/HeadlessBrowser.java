@@ -34,7 +34,7 @@ import org.openqa.selenium.support.ui.WebDriverWait;
  * <pre>{@code
  * try (HeadlessBrowser browser = HeadlessBrowser.start()) {   // skips the test when chromium is absent
  *     browser.withBasicAuth("admin", "secret").open("http://localhost:" + port + "/actuator/hawtio/camel/routes");
- *     browser.awaitText("ingest-mqtt-devices");
+ *     browser.awaitText("ingest-receive-devices");
  *     browser.screenshot("hawtio-routes");                    // target/screenshots/hawtio-routes.png
  * }
  * }</pre>

@@ -2,7 +2,7 @@ package io.iotgateway.support;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.iotgateway.config.NoDelaySockets;
+import io.iotgateway.mqtt.NoDelaySockets;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;

@@ -1,0 +1,114 @@
+package io.iotgateway.hooks;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.iotgateway.config.GatewayProperties;
+import io.iotgateway.telemetry.TelemetryRecord;
+import java.time.Instant;
+import java.util.List;
+import org.apache.camel.CamelContext;
+import org.apache.camel.Exchange;
+import org.apache.camel.builder.RouteBuilder;
+import org.apache.camel.impl.DefaultCamelContext;
+import org.apache.camel.support.DefaultExchange;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** A hook whose route starts with a filter the message cannot pass is not called; the others are, in order. */
+class HookGuardTest {
+
+    private CamelContext camel;
+    private TelemetryRouter router;
+
+    @BeforeEach
+    void start() throws Exception {
+        camel = new DefaultCamelContext();
+        camel.addRoutes(new RouteBuilder() {
+            @Override
+            public void configure() {
+                from("direct:on-message-bikes-only")
+                        .filter(simple("${exchangeProperty.family} == 'bike'"))
+                        .log("bike");
+                from("direct:on-message-everyone").log("any");
+                from("direct:on-record-hot")
+                        .filter(simple("${exchangeProperty.sensorType} == 'temperature' && "
+                                + "${exchangeProperty.value} > 35"))
+                        .log("hot");
+            }
+        });
+        camel.start();
+        router = routerFor(camel);
+        router.registerHooks(
+                "hooks.camel.yaml",
+                List.of("direct:on-message-bikes-only", "direct://on-message-everyone", "direct:on-record-hot"));
+    }
+
+    /** A router with the gateway's topic names, over {@code camel}: what the hook tests need of the configuration. */
+    static TelemetryRouter routerFor(CamelContext camel) {
+        return new TelemetryRouter(
+                camel,
+                new ObjectMapper().findAndRegisterModules(),
+                new GatewayProperties(
+                        null,
+                        new GatewayProperties.Topics("device.telemetry", "dlq", "alerts"),
+                        null,
+                        null,
+                        null,
+                        null));
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        camel.close();
+    }
+
+    @Test
+    void messageHooksWhoseFilterCannotPassAreSkipped() {
+        assertThat(hooksForMessage("bike"))
+                .containsExactly("direct:on-message-bikes-only", "direct:on-message-everyone");
+        assertThat(hooksForMessage("fms")).containsExactly("direct:on-message-everyone");
+    }
+
+    @Test
+    void recordHooksAreTestedPerRecord() {
+        assertThat(hooksForRecord("temperature", 40)).containsExactly("direct:on-record-hot");
+        assertThat(hooksForRecord("temperature", 20)).isEmpty();
+        assertThat(hooksForRecord("humidity", 90)).isEmpty();
+    }
+
+    @Test
+    void aHookWithoutItsRouteIsStillCalled() {
+        router.registerHooks("other.camel.yaml", List.of("direct:on-message-not-started-yet"));
+        assertThat(hooksForMessage("fms"))
+                .containsExactly("direct:on-message-everyone", "direct:on-message-not-started-yet");
+    }
+
+    private List<String> hooksForMessage(String family) {
+        return router.plan(exchange(record(family, "speed", 1))).stream()
+                .filter(call -> call.record() < 0)
+                .map(TelemetryRouter.HookCall::hook)
+                .toList();
+    }
+
+    private List<String> hooksForRecord(String sensorType, double value) {
+        return router.plan(exchange(record("environment", sensorType, value))).stream()
+                .filter(call -> call.record() == 0)
+                .map(TelemetryRouter.HookCall::hook)
+                .toList();
+    }
+
+    private Exchange exchange(TelemetryRecord record) {
+        Exchange exchange = new DefaultExchange(camel);
+        exchange.setProperty(TelemetryRouter.RECORDS, List.of(record));
+        exchange.setProperty(TelemetryRouter.RAW_PAYLOAD, new byte[0]);
+        return exchange;
+    }
+
+    private static TelemetryRecord record(String family, String sensorType, double value) {
+        Instant now = Instant.now();
+        return new TelemetryRecord(
+                "m-1", "dev-1", sensorType, value, "u", now, now, family, "devices/dev-1/telemetry", null);
+    }
+}
