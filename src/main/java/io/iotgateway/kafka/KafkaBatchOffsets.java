@@ -13,7 +13,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Commits a Kafka batch (camel-kafka batching mode with manual commit) once its records are safely somewhere: written
- * to MongoDB, or published to the dead-letter topic. Runs on the consumer's own thread, as Kafka requires.
+ * to MongoDB, or published to the dead-letter topic. Runs on the consumer's own thread, as Kafka requires. Committing
+ * here, not through camel-kafka's batching manual commit, works around CAMEL-23994 and CAMEL-23997 (fixed in 4.22.0).
  */
 public final class KafkaBatchOffsets {
 

@@ -11,7 +11,7 @@ import javax.net.ssl.SSLSocketFactory;
  * PUBACK, a device's report, the ingest's acknowledgements): with Nagle on, a small packet sent while an earlier one
  * is unacknowledged waits for the peer's delayed ACK, up to 40 ms on Linux. Paho does not set TCP_NODELAY itself.
  * Paho accepts only a plain factory for {@code tcp://} and only an {@link SSLSocketFactory} for {@code ssl://}, hence
- * two wrappers.
+ * two wrappers. Upstream: no issue filed for Paho's Java client (the C client's is eclipse-paho/paho.mqtt.c#530).
  */
 public final class NoDelaySockets {
 

@@ -37,6 +37,10 @@ import org.springframework.stereotype.Component;
  * exists: it is then neither processed nor acknowledged, and sits in the session until the next reconnect. Here the
  * client connects only once the callback is in place. Connection settings come from the {@code paho-mqtt5} component
  * (configured in application.yaml under {@code camel.component.paho-mqtt5}).
+ *
+ * <p>Upstream: no Camel issue filed for the start-up order (closest: eclipse-paho/paho.mqtt.java#595, open); the
+ * re-subscription restart is CAMEL-24511 (camel-paho-mqtt5 4.23, backported to 4.22.x/4.18.x), the resubscribe
+ * deadlock eclipse-paho/paho.mqtt.java#985/#999 (open). docs/upgrading.md says what can go on upgrading.
  */
 @Component(SessionSafeMqttComponent.SCHEME)
 public class SessionSafeMqttComponent extends PahoMqtt5Component {

@@ -72,7 +72,7 @@ public final class RouteSwaps {
      * the Kamelet is added at run time: the Kamelet component starts it again because the supervisor has not yet. The
      * second copy replaces the first under the same id, and the first stays in the context's route list with its
      * services (a Kafka producer, say), so removing the id leaves it behind, with no status. Stops and drops such
-     * copies.
+     * copies. Upstream: CAMEL-24630, fixed after 4.22.0 (the "pending" Kamelet producer above likely shares its cause).
      */
     static void dropShadowedKameletRoutes(CamelContext camel) {
         for (Route route : camel.getRoutes()) {
