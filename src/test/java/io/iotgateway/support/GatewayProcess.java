@@ -1,6 +1,7 @@
 package io.iotgateway.support;
 
 import io.iotgateway.IotGatewayApplication;
+import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -13,7 +14,7 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The gateway as an operating-system process of its own (the test class path, the test profile), for faults that need
+ * The gateway as an operating-system process of its own (what the production jar holds, the test profile), for faults that need
  * a process boundary: a hard kill (SIGKILL, nothing runs on the way out) and a SIGTERM (the graceful shutdown a
  * container runtime asks for). Its output goes to a log file. Nothing is switched off here (JMX included): callers
  * set addresses and what they must, the rest is the shipped configuration with the test profile.
@@ -30,7 +31,7 @@ public final class GatewayProcess implements AutoCloseable {
 
     /**
      * Starts the gateway with {@code settings} as command-line properties (they outrank application.yaml). With
-     * {@code -Dgateway.jar=<path>} every gateway process runs from that jar instead of the test class path.
+     * {@code -Dgateway.jar=<path>} every gateway process runs from that jar instead of its classes and dependencies.
      */
     public static GatewayProcess start(Map<String, String> settings, Path log) {
         Map<String, String> all = new LinkedHashMap<>();
@@ -61,14 +62,15 @@ public final class GatewayProcess implements AutoCloseable {
         command.addAll(jvmOptions);
         String jar = System.getProperty("gateway.jar", "").strip();
         if (jar.isEmpty()) {
-            command.addAll(List.of("-cp", testClassPath(), IotGatewayApplication.class.getName()));
+            // What the production jar holds: the application's classes and runtime dependencies, no test library.
+            command.addAll(List.of("-cp", productionClassPath(), IotGatewayApplication.class.getName()));
         } else {
-            // The production jar as users run it; the test profile's file (test credentials) from the test classes.
             command.addAll(List.of("-jar", Path.of(jar).toAbsolutePath().toString()));
-            all.put(
-                    "spring.config.additional-location",
-                    "optional:file:" + Path.of("target", "test-classes").toAbsolutePath() + "/");
         }
+        // The test profile's file (test credentials) from the test classes, which are not on either class path.
+        all.put(
+                "spring.config.additional-location",
+                "optional:file:" + Path.of("target", "test-classes").toAbsolutePath() + "/");
         all.forEach((key, value) -> command.add("--" + key + "=" + value));
         try {
             Files.createDirectories(log.toAbsolutePath().getParent());
@@ -131,6 +133,18 @@ public final class GatewayProcess implements AutoCloseable {
     }
 
     /** Surefire may start tests through a manifest-only jar; it names the real class path in its own property. */
+    /** The application's classes and its runtime dependencies, as listed by the build (target/runtime-classpath.txt). */
+    static String productionClassPath() {
+        Path listed = Path.of("target", "runtime-classpath.txt");
+        try {
+            return Path.of("target", "classes").toAbsolutePath()
+                    + File.pathSeparator
+                    + Files.readString(listed).strip();
+        } catch (IOException e) {
+            throw new UncheckedIOException(listed + " is missing: run the tests through Maven (it writes the file)", e);
+        }
+    }
+
     public static String testClassPath() {
         String surefire = System.getProperty("surefire.test.class.path");
         return surefire != null && !surefire.isBlank() ? surefire : System.getProperty("java.class.path");
