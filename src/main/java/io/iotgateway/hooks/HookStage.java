@@ -53,7 +53,8 @@ final class HookStage extends AsyncProcessorSupport {
             if (producer == null) {
                 continue; // unregistered since the message started: its file was deleted or no longer declares it
             }
-            Exchange hook = router.hookExchange(exchange, call.record());
+            Exchange prepared = call.takePrepared();
+            Exchange hook = prepared != null ? prepared : router.hookExchange(exchange, call.record());
             int index = i;
             boolean sync = producer.process(hook, doneSync -> {
                 if (doneSync) {

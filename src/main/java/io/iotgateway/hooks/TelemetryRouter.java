@@ -127,8 +127,36 @@ public class TelemetryRouter {
         return hookStage;
     }
 
-    /** One hook to call for a message: on the device message ({@code record} = -1) or on one of its records. */
-    record HookCall(String hook, int record) {}
+    /**
+     * One hook to call for a message: on the device message ({@code record} = -1) or on one of its records. The first
+     * call admitted for a message or record takes the exchange its guard was tested on, so it is not built twice.
+     */
+    static final class HookCall {
+        private final String hook;
+        private final int record;
+        private Exchange prepared;
+
+        HookCall(String hook, int record, Exchange prepared) {
+            this.hook = hook;
+            this.record = record;
+            this.prepared = prepared;
+        }
+
+        String hook() {
+            return hook;
+        }
+
+        int record() {
+            return record;
+        }
+
+        /** The exchange prepared for this call, once; null when there is none or it was taken (a retry). */
+        synchronized Exchange takePrepared() {
+            Exchange taken = prepared;
+            prepared = null;
+            return taken;
+        }
+    }
 
     /**
      * The hooks to call for the ingest exchange, in order: the message hooks, then per record the record hooks. A hook
@@ -157,13 +185,16 @@ public class TelemetryRouter {
     private void addAdmitted(
             List<HookCall> calls, List<String> hooks, Map<String, Predicate> guarded, Exchange exchange, int record) {
         Exchange view = null;
+        boolean viewTaken = false;
         for (String hook : hooks) {
             Predicate guard = guarded.get(hook);
             if (guard != null && view == null) {
                 view = hookExchange(exchange, record);
             }
             if (admits(guard, view)) {
-                calls.add(new HookCall(hook, record));
+                // A guard only reads the view, so the first admitted call can be given it.
+                calls.add(new HookCall(hook, record, viewTaken ? null : view));
+                viewTaken |= view != null;
             }
         }
     }
