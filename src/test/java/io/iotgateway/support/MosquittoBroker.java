@@ -82,6 +82,11 @@ public final class MosquittoBroker implements AutoCloseable {
                             "max_queued_messages 1000000",
                             "max_inflight_messages 0",
                             "set_tcp_nodelay true",
+                            // -Dfaults.mosquittoLog=all logs every packet, e.g. to see the order Mosquitto delivers
+                            // in (large: a line per packet). Without it, Mosquitto's default log types.
+                            System.getProperty("faults.mosquittoLog", "").isBlank()
+                                    ? ""
+                                    : "log_type " + System.getProperty("faults.mosquittoLog"),
                             ""));
             MosquittoBroker broker = new MosquittoBroker(port, readVersion(), config, dir.resolve("mosquitto.log"));
             broker.start();
