@@ -8,6 +8,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.locks.LockSupport;
 import org.apache.camel.Consumer;
 import org.apache.camel.Endpoint;
+import org.apache.camel.Exchange;
 import org.apache.camel.Processor;
 import org.apache.camel.RuntimeCamelException;
 import org.apache.camel.component.paho.mqtt5.PahoMqtt5Component;
@@ -120,6 +121,7 @@ public class SessionSafeMqttComponent extends PahoMqtt5Component {
 
         private ExecutorService resubscriber;
         private volatile boolean stopping;
+        private volatile ArrivalOrderAcks acks;
 
         SessionSafeConsumer(SessionSafeEndpoint endpoint, Processor processor) {
             super(endpoint, processor);
@@ -134,9 +136,29 @@ public class SessionSafeMqttComponent extends PahoMqtt5Component {
                     .newSingleThreadExecutor(this, "mqtt-resubscribe-" + getRouteId());
             CallbackFirstClient client = ((SessionSafeEndpoint) getEndpoint()).newClient();
             client.guard(new ReconnectGuard(this));
+            acks = getEndpoint().getConfiguration().isManualAcksEnabled()
+                    ? new ArrivalOrderAcks(client::messageArrivedComplete, getRouteId())
+                    : null;
             setClient(client);
             super.doStart();
             unsubscribeStale(client);
+        }
+
+        @Override
+        public Exchange createExchange(MqttMessage message, String topic) {
+            Exchange exchange = super.createExchange(message, topic);
+            ArrivalOrderAcks ordered = acks;
+            if (ordered != null) {
+                ordered.track(exchange, message);
+            }
+            return exchange;
+        }
+
+        void connectionLost() {
+            ArrivalOrderAcks ordered = acks;
+            if (ordered != null) {
+                ordered.connectionLost();
+            }
         }
 
         /**
@@ -268,6 +290,7 @@ public class SessionSafeMqttComponent extends PahoMqtt5Component {
                     response.getException() != null
                             ? response.getException().getMessage()
                             : response.getReasonString());
+            consumer.connectionLost();
             delegate.disconnected(response);
         }
 
