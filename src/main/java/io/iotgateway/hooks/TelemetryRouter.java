@@ -24,6 +24,7 @@ import org.apache.camel.Processor;
 import org.apache.camel.component.kafka.KafkaConstants;
 import org.apache.camel.model.FilterDefinition;
 import org.apache.camel.model.ModelCamelContext;
+import org.apache.camel.model.ProcessorDefinition;
 import org.apache.camel.model.RouteDefinition;
 import org.apache.camel.model.language.ExpressionDefinition;
 import org.apache.camel.support.DefaultExchange;
@@ -91,7 +92,10 @@ public class TelemetryRouter {
      * message out is not called at all (no copy of the exchange, no trip through its route). The route keeps its
      * filter; this only spares the calls it would drop.
      */
-    private volatile Map<String, Predicate> guards = Map.of();
+    private volatile Map<String, Guard> guards = Map.of();
+
+    /** A hook's filter: the tests read from it, checked on the record first, and the predicate itself. */
+    private record Guard(GuardPrescreen prescreen, Predicate predicate) {}
 
     /** A started producer per hook endpoint, made on first use and dropped when the hook is unregistered. */
     private final Map<String, AsyncProducer> producers = new ConcurrentHashMap<>();
@@ -168,30 +172,39 @@ public class TelemetryRouter {
         if (onMessage.isEmpty() && onRecord.isEmpty()) {
             return List.of();
         }
-        Map<String, Predicate> guarded = guards;
+        Map<String, Guard> guarded = guards;
+        List<TelemetryRecord> records = records(exchange);
         List<HookCall> calls = new ArrayList<>();
         if (!onMessage.isEmpty()) {
-            addAdmitted(calls, onMessage, guarded, exchange, -1);
+            addAdmitted(calls, onMessage, guarded, exchange, records, -1);
         }
         if (!onRecord.isEmpty()) {
-            int records = records(exchange).size();
-            for (int i = 0; i < records; i++) {
-                addAdmitted(calls, onRecord, guarded, exchange, i);
+            for (int i = 0; i < records.size(); i++) {
+                addAdmitted(calls, onRecord, guarded, exchange, records, i);
             }
         }
         return calls;
     }
 
     private void addAdmitted(
-            List<HookCall> calls, List<String> hooks, Map<String, Predicate> guarded, Exchange exchange, int record) {
+            List<HookCall> calls,
+            List<String> hooks,
+            Map<String, Guard> guarded,
+            Exchange exchange,
+            List<TelemetryRecord> records,
+            int record) {
+        TelemetryRecord source = records.get(Math.max(record, 0));
         Exchange view = null;
         boolean viewTaken = false;
         for (String hook : hooks) {
-            Predicate guard = guarded.get(hook);
+            Guard guard = guarded.get(hook);
+            if (guard != null && !guard.prescreen().mayAdmit(source)) {
+                continue;
+            }
             if (guard != null && view == null) {
                 view = hookExchange(exchange, record);
             }
-            if (admits(guard, view)) {
+            if (admits(guard == null ? null : guard.predicate(), view)) {
                 // A guard only reads the view, so the first admitted call can be given it.
                 calls.add(new HookCall(hook, record, viewTaken ? null : view));
                 viewTaken |= view != null;
@@ -308,9 +321,9 @@ public class TelemetryRouter {
             hooksBySource.put(source, hooks);
         }
         List<String> all = hooksBySource.values().stream().flatMap(List::stream).toList();
-        Map<String, Predicate> compiled = new HashMap<>();
+        Map<String, Guard> compiled = new HashMap<>();
         for (String hook : all) {
-            Predicate guard = guardOf(hook);
+            Guard guard = guardOf(hook);
             if (guard != null) {
                 compiled.put(hook, guard);
             }
@@ -323,15 +336,14 @@ public class TelemetryRouter {
     }
 
     /** The predicate of the filter the hook's route starts with, or null (the route is always called). */
-    private Predicate guardOf(String hook) {
+    private Guard guardOf(String hook) {
         if (!(camel instanceof ModelCamelContext model)) {
             return null;
         }
         for (RouteDefinition route : model.getRouteDefinitions()) {
             if (route.getInput() == null
                     || !hook.equals(normalize(route.getInput().getEndpointUri()))
-                    || route.getOutputs().isEmpty()
-                    || !(route.getOutputs().get(0) instanceof FilterDefinition filter)) {
+                    || !(firstStep(route) instanceof FilterDefinition filter)) {
                 continue;
             }
             ExpressionDefinition expression = filter.getExpression();
@@ -339,10 +351,25 @@ public class TelemetryRouter {
                 return null;
             }
             try {
-                return camel.resolveLanguage(expression.getLanguage())
-                        .createPredicate(camel.resolvePropertyPlaceholders(expression.getExpression()));
+                String text = camel.resolvePropertyPlaceholders(expression.getExpression());
+                return new Guard(
+                        GuardPrescreen.of(expression.getLanguage(), text),
+                        camel.resolveLanguage(expression.getLanguage()).createPredicate(text));
             } catch (RuntimeException e) {
                 return null; // not one we can test up front: the route is called and decides
+            }
+        }
+        return null;
+    }
+
+    /**
+     * The route's first processing step. Once the route configuration is applied (at start), its onException clauses
+     * come first in the outputs; they are not steps a message goes through.
+     */
+    private static ProcessorDefinition<?> firstStep(RouteDefinition route) {
+        for (ProcessorDefinition<?> output : route.getOutputs()) {
+            if (!output.isAbstract()) {
+                return output;
             }
         }
         return null;

@@ -10,8 +10,13 @@ import java.util.List;
 import org.apache.camel.CamelContext;
 import org.apache.camel.Exchange;
 import org.apache.camel.builder.RouteBuilder;
+import org.apache.camel.builder.RouteConfigurationBuilder;
 import org.apache.camel.impl.DefaultCamelContext;
+import org.apache.camel.model.ModelCamelContext;
+import org.apache.camel.spi.Resource;
 import org.apache.camel.support.DefaultExchange;
+import org.apache.camel.support.PluginHelper;
+import org.apache.camel.support.ResourceHelper;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -25,14 +30,25 @@ class HookGuardTest {
     @BeforeEach
     void start() throws Exception {
         camel = new DefaultCamelContext();
+        // As the gateway's error policy: once a route starts, its onException clauses come first in the outputs.
+        camel.addRoutes(new RouteConfigurationBuilder() {
+            @Override
+            public void configuration() {
+                routeConfiguration("policy")
+                        .onException(IllegalStateException.class)
+                        .maximumRedeliveries(1);
+            }
+        });
         camel.addRoutes(new RouteBuilder() {
             @Override
             public void configure() {
                 from("direct:on-message-bikes-only")
+                        .routeConfigurationId("policy")
                         .filter(simple("${exchangeProperty.family} == 'bike'"))
                         .log("bike");
                 from("direct:on-message-everyone").log("any");
                 from("direct:on-record-hot")
+                        .routeConfigurationId("policy")
                         .filter(simple("${exchangeProperty.sensorType} == 'temperature' && "
                                 + "${exchangeProperty.value} > 35"))
                         .log("hot");
@@ -83,6 +99,31 @@ class HookGuardTest {
         router.registerHooks("other.camel.yaml", List.of("direct:on-message-not-started-yet"));
         assertThat(hooksForMessage("fms"))
                 .containsExactly("direct:on-message-everyone", "direct:on-message-not-started-yet");
+    }
+
+    @Test
+    void theShippedHooksCostNothingForAMessageTheirFiltersCannotPass() throws Exception {
+        // Not started: only the route models are needed (the Kafka endpoints have no broker here).
+        try (CamelContext shipped = new DefaultCamelContext()) {
+            TelemetryRouter shippedRouter = routerFor(shipped);
+            for (String file :
+                    List.of("seed-fan-out.camel.yaml", "alert-rules.camel.yaml", "example-cold-room.camel.yaml")) {
+                Resource resource = ResourceHelper.resolveMandatoryResource(shipped, "file:routes/" + file);
+                PluginHelper.getRoutesLoader(shipped).loadRoutes(resource);
+            }
+            shippedRouter.registerHooks(
+                    "shipped",
+                    ((ModelCamelContext) shipped)
+                            .getRouteDefinitions().stream()
+                                    .map(route -> route.getInput().getEndpointUri())
+                                    .toList());
+
+            assertThat(shippedRouter.plan(exchange(record("devices", "bench", 1))))
+                    .isEmpty();
+            assertThat(shippedRouter.plan(exchange(record("bike", "heartrate", 190))).stream()
+                            .map(TelemetryRouter.HookCall::hook))
+                    .containsExactly("direct:on-message-bike-fan-out", "direct:on-record-heartrate-high");
+        }
     }
 
     private List<String> hooksForMessage(String family) {
