@@ -12,9 +12,9 @@ import io.iotgateway.errors.MessageRejectedException;
 import io.iotgateway.errors.RejectReason;
 import io.iotgateway.persistence.KafkaToMongo;
 import io.iotgateway.persistence.MongoIndexes;
+import io.iotgateway.telemetry.Instants;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.nio.charset.StandardCharsets;
-import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.Date;
 import org.apache.camel.Exchange;
@@ -170,7 +170,7 @@ class AnalyticsWriter {
     private static Date date(Document document, String field) {
         if (document.get(field) instanceof String text) {
             try {
-                return Date.from(Instant.parse(text));
+                return Date.from(Instants.parse(text));
             } catch (DateTimeParseException e) {
                 throw new MessageRejectedException(
                         RejectReason.INVALID_RECORD, field + " '" + text + "' is not an ISO-8601 instant");

@@ -8,10 +8,9 @@ import com.mongodb.client.model.WriteModel;
 import io.iotgateway.config.GatewayProperties;
 import io.iotgateway.errors.MessageRejectedException;
 import io.iotgateway.errors.RejectReason;
+import io.iotgateway.telemetry.Instants;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.MeterRegistry;
-import java.nio.charset.StandardCharsets;
-import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.Date;
 import java.util.List;
@@ -83,7 +82,7 @@ class SensorDataWriter {
         }
         Document document;
         try {
-            document = Document.parse(new String(body, StandardCharsets.UTF_8));
+            document = JsonDocuments.read(body);
         } catch (JsonParseException | IllegalArgumentException e) {
             throw new MessageRejectedException(
                     RejectReason.INVALID_RECORD, "record is not a canonical telemetry record: " + e.getMessage());
@@ -106,7 +105,7 @@ class SensorDataWriter {
         Object value = document.get(field);
         if (value instanceof String text) {
             try {
-                return Date.from(Instant.parse(text));
+                return Date.from(Instants.parse(text));
             } catch (DateTimeParseException e) {
                 throw new MessageRejectedException(
                         RejectReason.INVALID_RECORD, field + " '" + text + "' is not an ISO-8601 instant");
