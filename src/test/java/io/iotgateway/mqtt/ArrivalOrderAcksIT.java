@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.iotgateway.support.InstalledTool;
+import io.iotgateway.support.MessageCallback;
 import io.iotgateway.support.MosquittoBroker;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -13,15 +14,9 @@ import java.util.List;
 import java.util.stream.IntStream;
 import org.apache.camel.spi.Synchronization;
 import org.awaitility.core.ConditionTimeoutException;
-import org.eclipse.paho.mqttv5.client.IMqttToken;
-import org.eclipse.paho.mqttv5.client.MqttCallback;
 import org.eclipse.paho.mqttv5.client.MqttClient;
 import org.eclipse.paho.mqttv5.client.MqttConnectionOptions;
-import org.eclipse.paho.mqttv5.client.MqttDisconnectResponse;
 import org.eclipse.paho.mqttv5.client.persist.MemoryPersistence;
-import org.eclipse.paho.mqttv5.common.MqttException;
-import org.eclipse.paho.mqttv5.common.MqttMessage;
-import org.eclipse.paho.mqttv5.common.packet.MqttProperties;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -46,7 +41,12 @@ class ArrivalOrderAcksIT {
             ArrivalOrderAcks acks = new ArrivalOrderAcks(subscriber::messageArrivedComplete, "ack-order");
             List<Arrival> arrivals = new ArrayList<>();
             subscriber.setManualAcks(true);
-            subscriber.setCallback(new Receiver(arrivals, acks));
+            subscriber.setCallback((MessageCallback) (received, message) -> {
+                synchronized (arrivals) {
+                    arrivals.add(new Arrival(
+                            new String(message.getPayload(), StandardCharsets.US_ASCII), acks.arrived(message)));
+                }
+            });
             MqttConnectionOptions options = new MqttConnectionOptions();
             options.setReceiveMaximum(RECEIVE_MAXIMUM);
             subscriber.connect(options);
@@ -108,30 +108,5 @@ class ArrivalOrderAcksIT {
         synchronized (arrivals) {
             return arrivals.stream().map(Arrival::payload).toList();
         }
-    }
-
-    private record Receiver(List<Arrival> arrivals, ArrivalOrderAcks acks) implements MqttCallback {
-        @Override
-        public void messageArrived(String topic, MqttMessage message) {
-            synchronized (arrivals) {
-                arrivals.add(new Arrival(
-                        new String(message.getPayload(), StandardCharsets.US_ASCII), acks.arrived(message)));
-            }
-        }
-
-        @Override
-        public void disconnected(MqttDisconnectResponse response) {}
-
-        @Override
-        public void mqttErrorOccurred(MqttException exception) {}
-
-        @Override
-        public void deliveryComplete(IMqttToken token) {}
-
-        @Override
-        public void connectComplete(boolean reconnect, String serverUri) {}
-
-        @Override
-        public void authPacketArrived(int reasonCode, MqttProperties properties) {}
     }
 }

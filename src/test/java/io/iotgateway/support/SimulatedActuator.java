@@ -13,11 +13,8 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import org.eclipse.paho.mqttv5.client.IMqttToken;
-import org.eclipse.paho.mqttv5.client.MqttCallback;
 import org.eclipse.paho.mqttv5.client.MqttClient;
 import org.eclipse.paho.mqttv5.client.MqttConnectionOptions;
-import org.eclipse.paho.mqttv5.client.MqttDisconnectResponse;
 import org.eclipse.paho.mqttv5.client.persist.MemoryPersistence;
 import org.eclipse.paho.mqttv5.common.MqttException;
 import org.eclipse.paho.mqttv5.common.MqttMessage;
@@ -53,7 +50,7 @@ public final class SimulatedActuator implements AutoCloseable {
     public SimulatedActuator(String brokerUrl, String... deviceIds) {
         try {
             client = new MqttClient(brokerUrl, "actuator-" + UUID.randomUUID(), new MemoryPersistence());
-            client.setCallback(new Callback());
+            client.setCallback((MessageCallback) this::onCommand);
             MqttConnectionOptions options = new MqttConnectionOptions();
             options.setCleanStart(true);
             options.setSocketFactory(NoDelaySockets.plain());
@@ -135,28 +132,5 @@ public final class SimulatedActuator implements AutoCloseable {
                 reported.put(commandId, Instant.now());
             }
         });
-    }
-
-    private final class Callback implements MqttCallback {
-
-        @Override
-        public void messageArrived(String topic, MqttMessage message) throws Exception {
-            onCommand(topic, message);
-        }
-
-        @Override
-        public void disconnected(MqttDisconnectResponse response) {}
-
-        @Override
-        public void mqttErrorOccurred(MqttException exception) {}
-
-        @Override
-        public void deliveryComplete(IMqttToken token) {}
-
-        @Override
-        public void connectComplete(boolean reconnect, String serverURI) {}
-
-        @Override
-        public void authPacketArrived(int reasonCode, MqttProperties properties) {}
     }
 }
