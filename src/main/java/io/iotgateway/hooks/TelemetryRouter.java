@@ -15,12 +15,12 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
+import org.apache.camel.AsyncProcessor;
 import org.apache.camel.AsyncProducer;
 import org.apache.camel.CamelContext;
 import org.apache.camel.Exchange;
 import org.apache.camel.Message;
 import org.apache.camel.Predicate;
-import org.apache.camel.Processor;
 import org.apache.camel.component.kafka.KafkaConstants;
 import org.apache.camel.model.FilterDefinition;
 import org.apache.camel.model.ModelCamelContext;
@@ -127,7 +127,7 @@ public class TelemetryRouter {
     }
 
     /** The last step of the ingest route: the hooks that admit the message, each called once. */
-    public Processor hookStage() {
+    public AsyncProcessor hookStage() {
         return hookStage;
     }
 

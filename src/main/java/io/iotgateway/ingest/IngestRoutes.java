@@ -5,13 +5,14 @@ import io.iotgateway.hooks.TelemetryRouter;
 import io.iotgateway.mqtt.MqttSubscriptions;
 import io.iotgateway.telemetry.GatewayExchange;
 import io.iotgateway.telemetry.RouteIds;
+import org.apache.camel.AsyncProducer;
 import org.apache.camel.builder.RouteBuilder;
 import org.apache.camel.model.RouteDefinition;
 import org.springframework.stereotype.Component;
 
 /**
- * One MQTT subscription route per device family ({@code ingest-receive-<family>}). The paho component is set up for
- * manual acknowledgement: a message is acknowledged to the broker only when its exchange completes, i.e. after Kafka
+ * One MQTT subscription route per device family ({@code ingest-receive-<family>}), each message handled by one
+ * {@link IngestStep}. The paho component is set up for manual acknowledgement: a message is acknowledged to the broker only when its exchange completes, i.e. after Kafka
  * acknowledged every canonical record and every record the YAML hook routes wrote, or after the reject is in the
  * dead-letter topic.
  */
@@ -22,6 +23,7 @@ class IngestRoutes extends RouteBuilder {
     private final TelemetryIngestor ingestor;
     private final TelemetryRouter router;
     private final GatewayProperties.Mqtt mqtt;
+    private volatile AsyncProducer telemetry;
 
     IngestRoutes(
             FamilyCatalog families, TelemetryIngestor ingestor, TelemetryRouter router, GatewayProperties properties) {
@@ -66,10 +68,31 @@ class IngestRoutes extends RouteBuilder {
 
     /** Validate, map, publish and run the YAML hooks: what every message of {@code family} goes through. */
     private void pipeline(RouteDefinition route, String family) {
-        route.process(exchange -> ingestor.process(exchange, family))
-                .to("kafka:{{gateway.topics.telemetry}}")
-                // The YAML hook routes, after the canonical records are in Kafka and before the acknowledgement, so
-                // the message is acknowledged after their writes too.
-                .process(router.hookStage());
+        route.process(new IngestStep(ingestor::process, family, this::telemetryProducer, router.hookStage()));
+    }
+
+    /**
+     * One Kafka producer for the records of every family and of replays, so they share requests; made on first use
+     * (the Kafka component is configured by then) and stopped with Camel, after the routes.
+     */
+    private AsyncProducer telemetryProducer() {
+        AsyncProducer producer = telemetry;
+        if (producer == null) {
+            synchronized (this) {
+                producer = telemetry;
+                if (producer == null) {
+                    try {
+                        producer = getCamelContext()
+                                .getEndpoint("kafka:{{gateway.topics.telemetry}}")
+                                .createAsyncProducer();
+                        getCamelContext().addService(producer, true, true);
+                    } catch (Exception e) {
+                        throw new IllegalStateException("cannot start the Kafka producer for canonical records", e);
+                    }
+                    telemetry = producer;
+                }
+            }
+        }
+        return producer;
     }
 }
