@@ -44,7 +44,9 @@ class KafkaClientSecurityTest {
                 "ssl.truststore.password",
                 TestCertificates.STORE_PASSWORD,
                 "ssl.truststore.type",
-                "PKCS12");
+                "PKCS12",
+                "enable.metrics.push",
+                "false");
         try (ConfigurableApplicationContext gateway = new SpringApplicationBuilder(IotGatewayApplication.class)
                 .run(
                         "--server.port=0",

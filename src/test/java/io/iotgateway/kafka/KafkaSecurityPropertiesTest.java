@@ -7,19 +7,20 @@ import io.iotgateway.config.InvalidConfigurationException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The Kafka client security settings: nothing set by default, what is set passes as Kafka's names, bad ones stop. */
+/** The Kafka client settings: only metrics push (off) set by default, what is set passes as Kafka's names, bad ones stop. */
 class KafkaSecurityPropertiesTest {
 
     @TempDir
     Path dir;
 
     @Test
-    void nothingIsSetByDefault() {
+    void onlyMetricsPushIsSetByDefaultAndItIsOff() {
         assertThat(settings("", "", "", "", "", "", "default").clientProperties())
-                .isEmpty();
+                .containsExactly(Map.entry("enable.metrics.push", false));
     }
 
     @Test
@@ -83,6 +84,6 @@ class KafkaSecurityPropertiesTest {
             String truststore,
             String endpointAlgorithm) {
         return new KafkaSecurityProperties(
-                protocol, mechanism, jaas, user, password, truststore, "", "", "", "", "", "", endpointAlgorithm);
+                protocol, mechanism, jaas, user, password, truststore, "", "", "", "", "", "", endpointAlgorithm, null);
     }
 }
