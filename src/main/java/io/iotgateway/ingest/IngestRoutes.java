@@ -12,8 +12,8 @@ import org.springframework.stereotype.Component;
 
 /**
  * One MQTT subscription route per device family ({@code ingest-receive-<family>}), each message handled by one
- * {@link IngestStep}. The paho component is set up for manual acknowledgement: a message is acknowledged to the broker only when its exchange completes, i.e. after Kafka
- * acknowledged every canonical record and every record the YAML hook routes wrote, or after the reject is in the
+ * {@link IngestStep} on its {@link IngestLanes lane}. The paho component is set up for manual acknowledgement: a
+ * message is acknowledged to the broker only when its exchange completes, i.e. after Kafka acknowledged every canonical record and every record the YAML hook routes wrote, or after the reject is in the
  * dead-letter topic.
  */
 @Component
@@ -23,6 +23,8 @@ class IngestRoutes extends RouteBuilder {
     private final TelemetryIngestor ingestor;
     private final TelemetryRouter router;
     private final GatewayProperties.Mqtt mqtt;
+    private final int laneCount;
+    private volatile IngestLanes lanes = IngestLanes.NONE;
     private volatile AsyncProducer telemetry;
 
     IngestRoutes(
@@ -31,10 +33,12 @@ class IngestRoutes extends RouteBuilder {
         this.ingestor = ingestor;
         this.router = router;
         this.mqtt = properties.mqtt();
+        this.laneCount = properties.ingest().lanes();
     }
 
     @Override
     public void configure() {
+        lanes = IngestLanes.of(getCamelContext(), this, laneCount);
         families.all().forEach(family -> define(this, family.name(), family.filter()));
 
         // Dead letters an operator replays (errors/DeadLetterReplay) take the same path as a device's message. No
@@ -42,7 +46,9 @@ class IngestRoutes extends RouteBuilder {
         RouteDefinition replay = from(GatewayExchange.REPLAY_ENDPOINT)
                 .routeId("ingest-replay-dead-letter")
                 .errorHandler(noErrorHandler());
-        pipeline(replay, null);
+        // On the operator's thread: a replay is one message at a time.
+        replay.process(
+                new IngestStep(ingestor::process, null, this::telemetryProducer, router.hookStage(), IngestLanes.NONE));
     }
 
     /** The ingest route of one family, for adding it at run time. */
@@ -63,12 +69,9 @@ class IngestRoutes extends RouteBuilder {
         RouteDefinition subscription = builder.from(MqttSubscriptions.endpoint(filter, name, mqtt))
                 .routeId(routeId(name))
                 .routeConfigurationId(GatewayExchange.ERROR_POLICY);
-        pipeline(subscription, name);
-    }
-
-    /** Validate, map, publish and run the YAML hooks: what every message of {@code family} goes through. */
-    private void pipeline(RouteDefinition route, String family) {
-        route.process(new IngestStep(ingestor::process, family, this::telemetryProducer, router.hookStage()));
+        // Validate, map, publish and run the YAML hooks: what every message of the family goes through.
+        subscription.process(
+                new IngestStep(ingestor::process, name, this::telemetryProducer, router.hookStage(), lanes));
     }
 
     /**

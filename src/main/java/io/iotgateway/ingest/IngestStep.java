@@ -1,6 +1,8 @@
 package io.iotgateway.ingest;
 
 import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.function.Supplier;
 import org.apache.camel.AsyncCallback;
 import org.apache.camel.AsyncProcessor;
@@ -17,6 +19,8 @@ import org.apache.camel.support.AsyncProcessorSupport;
  * already mapped is not mapped again, and once its records are in Kafka only the hooks are left (the hook step itself
  * resumes at the hook that failed). A message the Kafka send failed for is sent whole again, as the separate send step
  * did.
+ *
+ * <p>A new message is handed to its {@link IngestLanes lane}, so the MQTT client's thread goes on to the next one.
  */
 final class IngestStep extends AsyncProcessorSupport {
 
@@ -40,9 +44,16 @@ final class IngestStep extends AsyncProcessorSupport {
     private final String family;
     private final Supplier<AsyncProducer> telemetry;
     private final AsyncProcessor hooks;
+    private final IngestLanes lanes;
 
-    IngestStep(Mapping mapping, String family, Supplier<AsyncProducer> telemetry, AsyncProcessor hooks) {
+    IngestStep(
+            Mapping mapping,
+            String family,
+            Supplier<AsyncProducer> telemetry,
+            AsyncProcessor hooks,
+            IngestLanes lanes) {
         this.mapping = mapping;
+        this.lanes = lanes;
         this.family = family;
         this.telemetry = telemetry;
         this.hooks = hooks;
@@ -51,6 +62,23 @@ final class IngestStep extends AsyncProcessorSupport {
     @Override
     public boolean process(Exchange exchange, AsyncCallback callback) {
         Stage stage = exchange.getProperty(STAGE, Stage.class);
+        ExecutorService lane = stage == null ? lanes.laneOf(exchange) : null;
+        if (lane == null) {
+            return run(exchange, stage, callback);
+        }
+        try {
+            // Completed from the lane, so always asynchronously as far as Camel is concerned.
+            lane.execute(() -> run(exchange, null, doneSync -> callback.done(false)));
+            return false;
+        } catch (RejectedExecutionException e) {
+            // Camel is stopping: the message is not acknowledged, and the broker delivers it again.
+            exchange.setException(e);
+            callback.done(true);
+            return true;
+        }
+    }
+
+    private boolean run(Exchange exchange, Stage stage, AsyncCallback callback) {
         if (stage == null) {
             try {
                 mapping.map(exchange, family);

@@ -58,7 +58,7 @@ class DeviceRateLimiterTest {
 
     private DeviceRateLimiter limiter(GatewayProperties.RateLimit defaults, int tracked) {
         GatewayProperties properties = new GatewayProperties(
-                null, null, new GatewayProperties.Ingest(65536, 524288, defaults, tracked, null), null, null, null);
+                null, null, new GatewayProperties.Ingest(65536, 524288, defaults, tracked, null, 0), null, null, null);
         return new DeviceRateLimiter(properties, meters);
     }
 

@@ -4,13 +4,18 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.iotgateway.errors.MessageRejectedException;
 import io.iotgateway.errors.RejectReason;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.camel.AsyncProducer;
 import org.apache.camel.CamelContext;
 import org.apache.camel.Exchange;
+import org.apache.camel.Message;
 import org.apache.camel.builder.RouteBuilder;
+import org.apache.camel.component.paho.mqtt5.PahoMqtt5Constants;
 import org.apache.camel.impl.DefaultCamelContext;
 import org.apache.camel.support.DefaultExchange;
 import org.junit.jupiter.api.AfterEach;
@@ -22,7 +27,8 @@ import org.junit.jupiter.params.provider.ValueSource;
 /**
  * The ingest step in a Camel context of its own, with routes standing in for the Kafka send and the hooks: what a
  * redelivery does after the send or a hook failed (the message is not mapped again, its records are not sent again
- * once Kafka has them), with a send that completes on the calling thread and one that completes on another.
+ * once Kafka has them), with a send that completes on the calling thread and one that completes on another; and the
+ * lanes: one topic's messages in order on one lane, the lanes sharing the topics.
  */
 class IngestStepTest {
 
@@ -31,6 +37,8 @@ class IngestStepTest {
     private final AtomicInteger sendFailuresLeft = new AtomicInteger();
     private final AtomicInteger hookFailuresLeft = new AtomicInteger();
     private final AtomicInteger rejectsLeft = new AtomicInteger();
+    private final List<String> mappings = new CopyOnWriteArrayList<>();
+    private final List<String> mappedOn = new CopyOnWriteArrayList<>();
 
     @BeforeEach
     void start() throws Exception {
@@ -43,6 +51,12 @@ class IngestStepTest {
                 from("direct:send-sync").process(exchange -> send(exchange));
                 from("direct:send-async").threads(1).process(exchange -> send(exchange));
                 from("direct:hooks").process(exchange -> {
+                    if (exchange.getMessage().getHeader(PahoMqtt5Constants.MQTT_TOPIC) != null
+                            && !exchange.getMessage()
+                                    .getHeader(PahoMqtt5Constants.MQTT_TOPIC, String.class)
+                                    .startsWith("devices/b1/")) {
+                        return;
+                    }
                     steps.add("hooks");
                     if (hookFailuresLeft.getAndDecrement() > 0) {
                         throw new IllegalStateException("hook down");
@@ -100,7 +114,55 @@ class IngestStepTest {
         assertThat(steps).containsOnly("map bike");
     }
 
+    @ParameterizedTest
+    @ValueSource(strings = {"direct:send-sync", "direct:send-async"})
+    void onALaneAFailedSendIsRetriedWithoutMappingAgain(String send) throws Exception {
+        sendFailuresLeft.set(2);
+        route(send, IngestLanes.of(camel, this, 2));
+
+        Exchange result = camel.createProducerTemplate().send("direct:ingest", message("devices/b1/telemetry", 0));
+
+        assertThat(result.getException()).isNull();
+        assertThat(steps).containsExactly("map bike", "send [r1, r2]", "send [r1, r2]", "send [r1, r2]", "hooks");
+        assertThat(mappedOn).allMatch(thread -> thread.contains("ingest-lane-"));
+    }
+
+    @Test
+    void eachTopicKeepsItsOrderOnOneLaneWhileTheLanesShareTheWork() throws Exception {
+        route("direct:send-async", IngestLanes.of(camel, this, 2));
+        List<String> topics = List.of("devices/a/telemetry", "devices/b/telemetry", "devices/c/telemetry");
+        List<CompletableFuture<Exchange>> sent = new ArrayList<>();
+        for (int sequence = 0; sequence < 100; sequence++) {
+            for (String topic : topics) {
+                sent.add(camel.createProducerTemplate().asyncSend("direct:ingest", message(topic, sequence)));
+            }
+        }
+        for (CompletableFuture<Exchange> done : sent) {
+            assertThat(done.get(10, TimeUnit.SECONDS).getException()).isNull();
+        }
+
+        for (String topic : topics) {
+            List<String> mapped =
+                    mappings.stream().filter(m -> m.startsWith(topic + " ")).toList();
+            assertThat(mapped).hasSize(100);
+            for (int sequence = 0; sequence < 100; sequence++) {
+                assertThat(mapped.get(sequence)).startsWith(topic + " " + sequence + " ");
+            }
+            assertThat(mapped.stream()
+                            .map(m -> m.substring(m.lastIndexOf(' ') + 1))
+                            .distinct())
+                    .as("the lanes that mapped " + topic)
+                    .hasSize(1);
+        }
+        assertThat(mappedOn.stream().distinct()).as("lanes used").hasSize(2);
+    }
+
     private Exchange ingest(String send) throws Exception {
+        route(send, IngestLanes.NONE);
+        return camel.createProducerTemplate().send("direct:ingest", message(null, 0));
+    }
+
+    private void route(String send, IngestLanes lanes) throws Exception {
         AsyncProducer telemetry = producer(send);
         AsyncProducer hooks = producer("direct:hooks");
         camel.addRoutes(new RouteBuilder() {
@@ -109,12 +171,17 @@ class IngestStepTest {
                 from("direct:ingest")
                         .errorHandler(
                                 defaultErrorHandler().maximumRedeliveries(3).redeliveryDelay(0))
-                        .process(new IngestStep(IngestStepTest.this::map, "bike", () -> telemetry, hooks));
+                        .process(new IngestStep(IngestStepTest.this::map, "bike", () -> telemetry, hooks, lanes));
             }
         });
+    }
+
+    private Exchange message(String topic, int sequence) {
         Exchange exchange = new DefaultExchange(camel);
         exchange.getMessage().setBody("{\"device\":\"payload\"}");
-        return camel.createProducerTemplate().send("direct:ingest", exchange);
+        exchange.getMessage().setHeader(PahoMqtt5Constants.MQTT_TOPIC, topic);
+        exchange.getMessage().setHeader("sequence", sequence);
+        return exchange;
     }
 
     private AsyncProducer producer(String uri) throws Exception {
@@ -124,6 +191,16 @@ class IngestStepTest {
     }
 
     private void map(Exchange exchange, String family) {
+        String thread = Thread.currentThread().getName();
+        mappedOn.add(thread);
+        Message in = exchange.getMessage();
+        String topic = in.getHeader(PahoMqtt5Constants.MQTT_TOPIC, String.class);
+        if (topic != null && !topic.startsWith("devices/b1/")) {
+            // many messages: only their order and thread are of interest
+            mappings.add(topic + " " + in.getHeader("sequence") + " " + thread);
+            in.setBody(List.of());
+            return;
+        }
         steps.add("map " + family);
         assertThat(exchange.getMessage().getBody(String.class)).isEqualTo("{\"device\":\"payload\"}");
         if (rejectsLeft.getAndDecrement() > 0) {
@@ -133,6 +210,9 @@ class IngestStepTest {
     }
 
     private void send(Exchange exchange) {
+        if (exchange.getMessage().getBody(List.class).isEmpty()) {
+            return;
+        }
         steps.add("send " + exchange.getMessage().getBody());
         if (sendFailuresLeft.getAndDecrement() > 0) {
             throw new IllegalStateException("kafka down");
