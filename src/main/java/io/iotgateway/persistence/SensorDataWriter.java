@@ -16,7 +16,9 @@ import java.util.Date;
 import java.util.List;
 import org.apache.camel.Exchange;
 import org.apache.camel.ProducerTemplate;
+import org.bson.BsonDocument;
 import org.bson.Document;
+import org.bson.RawBsonDocument;
 import org.bson.json.JsonParseException;
 import org.springframework.boot.autoconfigure.mongo.MongoProperties;
 import org.springframework.stereotype.Component;
@@ -54,10 +56,7 @@ class SensorDataWriter {
 
     void toWrites(Exchange exchange) {
         ensureIndexes();
-        List<WriteModel<Document>> writes = KafkaToMongo.toWrites(exchange, producer, body -> {
-            Document document = toDocument(body);
-            return new ReplaceOneModel<>(new Document("_id", document.get("_id")), document, UPSERT);
-        });
+        List<WriteModel<Document>> writes = KafkaToMongo.toWrites(exchange, producer, SensorDataWriter::toWrite);
         batchSizes.record(writes.size());
     }
 
@@ -74,6 +73,20 @@ class SensorDataWriter {
                         Indexes.descending("timestamp")),
                 "deviceId_sensorType_timestamp");
         indexesEnsured = true;
+    }
+
+    /** The upsert of a record's document, by its message id, so a record written twice is stored once. */
+    static WriteModel<Document> toWrite(byte[] body) {
+        RawBsonDocument raw = body == null ? null : RawRecords.read(body);
+        if (raw == null) {
+            Document document = toDocument(body);
+            return new ReplaceOneModel<>(new Document("_id", document.get("_id")), document, UPSERT);
+        }
+        // The collection's document type is Document; the driver sends any BsonDocument replacement as it is.
+        @SuppressWarnings({"unchecked", "rawtypes"})
+        WriteModel<Document> write =
+                (WriteModel) new ReplaceOneModel<>(new BsonDocument("_id", raw.get("_id")), raw, UPSERT);
+        return write;
     }
 
     static Document toDocument(byte[] body) {

@@ -32,6 +32,7 @@ import java.util.Properties;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Predicate;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -146,8 +147,17 @@ class ProcessIngestBenchmark {
         return settings;
     }
 
-    /** A measured system: its max-rate run, its fixed-rate runs and the CPU its process used per 1,000 messages. */
-    private record Measured(LoadResult max, double cpuMillisPer1000, LoadResult at1000, LoadResult at5000) {}
+    /**
+     * A measured system: its max-rate run, its fixed-rate runs and the CPU its process used per 1,000 messages, with
+     * the JIT compiler's and the garbage collector's share of it.
+     */
+    private record Measured(
+            LoadResult max,
+            double cpuMillisPer1000,
+            double jitMillisPer1000,
+            double gcMillisPer1000,
+            LoadResult at1000,
+            LoadResult at5000) {}
 
     /** The load, the Kafka reader and the accounting, shared by every system measured. */
     private final class Loads {
@@ -233,8 +243,13 @@ class ProcessIngestBenchmark {
                 throws Exception {
             run("warm-up", topic, reader, WARMUP / DEVICES, 0);
             long cpuBefore = ProcessCpu.millis(pid);
+            long jitBefore = ProcessCpu.threadMillis(pid, ProcessCpu.JIT);
+            long gcBefore = ProcessCpu.threadMillis(pid, ProcessCpu.GC);
             LoadResult max = run(name + ", max rate", topic, reader, MESSAGES / DEVICES, 0);
-            double cpuPer1000 = (ProcessCpu.millis(pid) - cpuBefore) * 1000.0 / Math.max(1, max.received());
+            double per1000 = 1000.0 / Math.max(1, max.received());
+            double cpuPer1000 = (ProcessCpu.millis(pid) - cpuBefore) * per1000;
+            double jitPer1000 = (ProcessCpu.threadMillis(pid, ProcessCpu.JIT) - jitBefore) * per1000;
+            double gcPer1000 = (ProcessCpu.threadMillis(pid, ProcessCpu.GC) - gcBefore) * per1000;
             rows.add(max.row() + String.format(Locale.ROOT, " %.0f |", cpuPer1000));
             LoadResult at1000 = null;
             LoadResult at5000 = null;
@@ -244,7 +259,7 @@ class ProcessIngestBenchmark {
                 at5000 = run(name + ", 5,000 msg/s", topic, reader, 5_000 * FIXED_SECONDS / DEVICES, 5_000);
                 rows.add(at5000.row() + " - |");
             }
-            return new Measured(max, cpuPer1000, at1000, at5000);
+            return new Measured(max, cpuPer1000, jitPer1000, gcPer1000, at1000, at5000);
         }
 
         private LoadResult run(String name, String topic, PayloadReader reader, int perDevice, int rate)
@@ -400,16 +415,49 @@ class ProcessIngestBenchmark {
         /** USER_HZ: Linux reports process times in ticks of 1/100 s on every architecture it runs on. */
         private static final int TICKS_PER_SECOND = 100;
 
+        /** HotSpot's JIT compiler threads ("C2 CompilerThread0", ...). */
+        static final Predicate<String> JIT =
+                name -> name.startsWith("C1 CompilerThre") || name.startsWith("C2 CompilerThre");
+
+        /** The garbage collector's threads (G1's and the parallel workers). */
+        static final Predicate<String> GC = name -> name.startsWith("GC Thread") || name.startsWith("G1 ");
+
         static long millis(long pid) {
-            try {
-                String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
-                // the command name may contain spaces: the fields after it start after its closing parenthesis
-                String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-                long ticks = Long.parseLong(fields[11]) + Long.parseLong(fields[12]);
-                return ticks * 1000 / TICKS_PER_SECOND;
+            return ticksToMillis(stat(Path.of("/proc", Long.toString(pid), "stat")));
+        }
+
+        /** CPU time of the process's threads whose name {@code kind} accepts (threads that ended are not counted). */
+        static long threadMillis(long pid, Predicate<String> kind) {
+            long total = 0;
+            try (var tasks = Files.list(Path.of("/proc", Long.toString(pid), "task"))) {
+                for (Path task : tasks.toList()) {
+                    try {
+                        if (kind.test(Files.readString(task.resolve("comm")).strip())) {
+                            total += ticksToMillis(stat(task.resolve("stat")));
+                        }
+                    } catch (UncheckedIOException | IOException e) {
+                        // the thread ended meanwhile
+                    }
+                }
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
+            return total;
+        }
+
+        private static String[] stat(Path file) {
+            try {
+                String stat = Files.readString(file);
+                // the command name may contain spaces: the fields after it start after its closing parenthesis
+                return stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+
+        private static long ticksToMillis(String[] fields) {
+            long ticks = Long.parseLong(fields[11]) + Long.parseLong(fields[12]);
+            return ticks * 1000 / TICKS_PER_SECOND;
         }
     }
 
@@ -485,17 +533,20 @@ class ProcessIngestBenchmark {
         double limitRate = limit.throughputPerSecond();
         out.append(String.format(
                 Locale.ROOT,
-                "%n| system | msg/s | x limit | x bridge | CPU ms / 1,000 msgs | x bridge CPU | p99 at 1,000 msg/s"
-                        + " | x Kafka-alone p99 | achieved at 5,000 msg/s |%n|---|---|---|---|---|---|---|---|---|%n"));
+                "%n| system | msg/s | x limit | x bridge | CPU ms / 1,000 msgs | of which JIT, GC | x bridge CPU"
+                        + " | p99 at 1,000 msg/s | x Kafka-alone p99 | achieved at 5,000 msg/s |"
+                        + "%n|---|---|---|---|---|---|---|---|---|---|%n"));
         for (Measured m : List.of(bridge, ingest, shipped)) {
             out.append(String.format(
                     Locale.ROOT,
-                    "| %s | %.0f | %.2f | %.2f | %.0f | %.2f | %s | %s | %s |%n",
+                    "| %s | %.0f | %.2f | %.2f | %.0f | %.0f, %.0f | %.2f | %s | %s | %s |%n",
                     m.max().name(),
                     m.max().throughputPerSecond(),
                     m.max().throughputPerSecond() / limitRate,
                     m.max().throughputPerSecond() / bridge.max().throughputPerSecond(),
                     m.cpuMillisPer1000(),
+                    m.jitMillisPer1000(),
+                    m.gcMillisPer1000(),
                     m.cpuMillisPer1000() / bridge.cpuMillisPer1000(),
                     m.at1000() == null
                             ? "-"
