@@ -3,12 +3,16 @@ package io.iotgateway.ingest;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import org.apache.camel.AsyncCallback;
 import org.apache.camel.AsyncProcessor;
 import org.apache.camel.AsyncProducer;
+import org.apache.camel.CamelContext;
+import org.apache.camel.Endpoint;
 import org.apache.camel.Exchange;
 import org.apache.camel.support.AsyncProcessorSupport;
+import org.apache.camel.support.EventHelper;
 
 /**
  * What the ingest route does with a device message, as one route step: validate and map it, publish its records to
@@ -95,7 +99,18 @@ final class IngestStep extends AsyncProcessorSupport {
             return hooks.process(exchange, callback);
         }
         exchange.getMessage().setBody(exchange.getProperty(BATCH, List.class));
-        boolean sync = telemetry.get().process(exchange, publishedSync -> {
+        AsyncProducer producer = telemetry.get();
+        Endpoint kafka = producer.getEndpoint();
+        // The events a `to` would fire, which the gateway's Kafka meters (operations/ExchangeMetrics) are read from.
+        CamelContext camel = exchange.getContext();
+        boolean notify = camel.getCamelContextExtension().isEventNotificationApplicable()
+                && EventHelper.notifyExchangeSending(camel, exchange, kafka);
+        long sendingSince = notify ? System.nanoTime() : 0;
+        boolean sync = producer.process(exchange, publishedSync -> {
+            if (notify) {
+                EventHelper.notifyExchangeSent(
+                        camel, exchange, kafka, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - sendingSince));
+            }
             if (!publishedSync) {
                 afterPublish(exchange, ignored -> callback.done(false));
             }
