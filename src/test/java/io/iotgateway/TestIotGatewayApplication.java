@@ -28,6 +28,11 @@ public final class TestIotGatewayApplication {
                     "gateway.security.admin-password",
                     System.getProperty("gateway.security.admin-password", SandboxConfiguration.ADMIN_PASSWORD));
         }
+        // HTTP ingest (README "Send telemetry over HTTP"): a device token for two demo devices
+        System.setProperty(
+                "gateway.security.device-tokens.sandbox-http.value",
+                System.getProperty("gateway.security.device-tokens.sandbox-http.value", "sandbox-http-device-token"));
+        System.setProperty("gateway.security.device-tokens.sandbox-http.devices", "http-demo-1,http-demo-2");
         ConfigurableApplicationContext gateway = SpringApplication.from(IotGatewayApplication::main)
                 .with(SandboxConfiguration.class)
                 .run(args)

@@ -1,13 +1,19 @@
 package io.iotgateway.ingest;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.iotgateway.config.GatewayProperties;
 import io.iotgateway.hooks.TelemetryRouter;
 import io.iotgateway.mqtt.MqttSubscriptions;
 import io.iotgateway.telemetry.GatewayExchange;
 import io.iotgateway.telemetry.RouteIds;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
 import org.apache.camel.AsyncProducer;
+import org.apache.camel.Exchange;
+import org.apache.camel.ProducerTemplate;
 import org.apache.camel.builder.RouteBuilder;
 import org.apache.camel.model.RouteDefinition;
+import org.springframework.beans.factory.annotation.Value;
 import org.springframework.stereotype.Component;
 
 /**
@@ -25,15 +31,27 @@ class IngestRoutes extends RouteBuilder {
     private final GatewayProperties.Mqtt mqtt;
     private final int laneCount;
     private volatile IngestLanes lanes = IngestLanes.NONE;
+    private final String identityProperty;
+    private final Duration httpTimeout;
+    private final ObjectMapper json;
     private volatile AsyncProducer telemetry;
+    private volatile ProducerTemplate deadLetters;
 
     IngestRoutes(
-            FamilyCatalog families, TelemetryIngestor ingestor, TelemetryRouter router, GatewayProperties properties) {
+            FamilyCatalog families,
+            TelemetryIngestor ingestor,
+            TelemetryRouter router,
+            GatewayProperties properties,
+            ObjectMapper json,
+            @Value("${gateway.ingest.http-timeout:5s}") Duration httpTimeout) {
         this.families = families;
         this.ingestor = ingestor;
         this.router = router;
         this.mqtt = properties.mqtt();
         this.laneCount = properties.ingest().lanes();
+        this.identityProperty = properties.ingest().identityProperty();
+        this.json = json;
+        this.httpTimeout = httpTimeout;
     }
 
     @Override
@@ -49,6 +67,48 @@ class IngestRoutes extends RouteBuilder {
         // On the operator's thread: a replay is one message at a time.
         replay.process(
                 new IngestStep(ingestor::process, null, this::telemetryProducer, router.hookStage(), IngestLanes.NONE));
+
+        // HTTP ingest (routes/http-ingest.camel.yaml serves POST /ingest/{family}/{deviceId} and calls this): the same
+        // step as a family's MQTT route, but the caller is answered instead of the message being redelivered, so no
+        // error policy here.
+        from(HttpIngest.ENDPOINT)
+                .routeId(HttpIngest.ROUTE_ID)
+                .errorHandler(noErrorHandler())
+                .process(new HttpIngest(
+                        families::get,
+                        () -> families.all().stream()
+                                .map(FamilyCatalog.Family::name)
+                                .toList(),
+                        getCamelContext().getExecutorServiceManager().newThreadPool(this, "gateway-http-ingest", 4, 64),
+                        (family, deviceId) -> new IngestStep(
+                                (exchange, name) -> {
+                                    ingestor.process(exchange, name);
+                                    HttpIngest.checkDevice(exchange, deviceId);
+                                },
+                                family,
+                                this::telemetryProducer,
+                                router.hookStage(),
+                                // HTTP ingest has its own threads
+                                IngestLanes.NONE),
+                        this::deadLetter,
+                        identityProperty,
+                        httpTimeout,
+                        json));
+    }
+
+    /** Sends to the dead-letter route, as the error policy does for an MQTT message. */
+    private CompletableFuture<Exchange> deadLetter(Exchange exchange) {
+        ProducerTemplate template = deadLetters;
+        if (template == null) {
+            synchronized (this) {
+                template = deadLetters;
+                if (template == null) {
+                    template = getCamelContext().createProducerTemplate();
+                    deadLetters = template;
+                }
+            }
+        }
+        return template.asyncSend(GatewayExchange.DEAD_LETTER_ENDPOINT, exchange);
     }
 
     /** The ingest route of one family, for adding it at run time. */

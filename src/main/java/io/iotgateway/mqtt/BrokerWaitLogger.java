@@ -63,6 +63,7 @@ class BrokerWaitLogger extends EventNotifierSupport {
     }
 
     private static boolean isIngest(CamelEvent.RouteEvent event) {
-        return event.getRoute().getRouteId().startsWith(RouteIds.INGEST_RECEIVE_PREFIX);
+        return event.getRoute().getRouteId().startsWith(RouteIds.INGEST_RECEIVE_PREFIX)
+                && event.getRoute().getEndpoint().getEndpointUri().startsWith(SessionSafeMqttComponent.SCHEME + ":");
     }
 }

@@ -16,6 +16,8 @@ import org.springframework.validation.annotation.Validated;
  *     scans in a row, so an editor's half-written file is never loaded
  * @param drainTimeout how long a reload waits for the in-flight messages of a route before it gives up and keeps the
  *     running version
+ * @param httpHoldTimeout how long a request to a YAML HTTP route ({@code platform-http}) waits while its route is being
+ *     swapped before it is answered 503; absent: 10 s
  */
 @Validated
 @ConfigurationProperties("gateway.routes")
@@ -23,7 +25,12 @@ public record RoutesProperties(
         @NotBlank String directory,
         @NotBlank String kameletsDirectory,
         @NotNull Duration pollInterval,
-        @NotNull Duration drainTimeout) {
+        @NotNull Duration drainTimeout,
+        Duration httpHoldTimeout) {
+
+    public RoutesProperties {
+        httpHoldTimeout = httpHoldTimeout == null ? Duration.ofSeconds(10) : httpHoldTimeout;
+    }
 
     public Path directoryPath() {
         return Path.of(directory).toAbsolutePath().normalize();

@@ -31,23 +31,36 @@ class YamlRouteHandler implements SourceHandler {
     private final YamlRouteValidator validator;
     private final Path directory;
     private final Duration drainTimeout;
+    private final HttpRouteGate gate;
     private final Map<Path, Active> active = new ConcurrentHashMap<>();
 
     YamlRouteHandler(
-            CamelContext camel, TelemetryRouter router, YamlRouteValidator validator, RoutesProperties properties) {
+            CamelContext camel,
+            TelemetryRouter router,
+            YamlRouteValidator validator,
+            RoutesProperties properties,
+            HttpRouteGate gate) {
         this.camel = camel;
+        this.gate = gate;
         this.router = router;
         this.validator = validator;
         this.directory = properties.directoryPath();
         this.drainTimeout = properties.drainTimeout();
     }
 
-    /** What a file currently runs. */
     /**
+     * What a file currently runs.
+     *
      * @param routeIds the file's routes
      * @param kameletRouteIds the routes Camel created for the Kamelets those routes use (removed with them)
+     * @param httpPaths the paths its {@code platform-http} routes serve
      */
-    private record Active(String content, List<String> routeIds, List<String> kameletRouteIds, Set<String> kamelets) {
+    private record Active(
+            String content,
+            List<String> routeIds,
+            List<String> kameletRouteIds,
+            Set<String> kamelets,
+            List<String> httpPaths) {
 
         List<String> allRouteIds() {
             List<String> all = new ArrayList<>(routeIds);
@@ -89,7 +102,48 @@ class YamlRouteHandler implements SourceHandler {
                 .toList();
     }
 
+    /**
+     * Swaps the file's routes; requests to the HTTP paths of either version are held by the {@link HttpRouteGate} for
+     * the time of the swap, and the old version stops only once the requests it was serving were answered.
+     */
     private Active swap(Path file, String content, List<RouteDefinition> routes, YamlRouteValidator.Analysis analysis)
+            throws InvalidSourceException {
+        Active previous = active.get(file);
+        List<String> oldPaths = previous == null ? List.of() : previous.httpPaths();
+        Set<String> gated = new LinkedHashSet<>(oldPaths);
+        gated.addAll(httpPaths(routes));
+        if (gated.isEmpty()) {
+            return swapRoutes(file, content, routes, analysis);
+        }
+        gate.close(gated);
+        try {
+            awaitAnswered(oldPaths);
+            return swapRoutes(file, content, routes, analysis);
+        } finally {
+            Active now = active.get(file);
+            gate.open(file, now == null ? List.of() : now.httpPaths(), gated);
+        }
+    }
+
+    private void awaitAnswered(List<String> paths) throws InvalidSourceException {
+        if (!paths.isEmpty() && !gate.awaitIdle(paths, drainTimeout)) {
+            throw new InvalidSourceException("HTTP requests to " + paths + " were still being answered after "
+                    + drainTimeout.toSeconds() + " s; kept the running version");
+        }
+    }
+
+    static List<String> httpPaths(List<RouteDefinition> routes) {
+        return routes.stream()
+                .map(r -> r.getInput() == null
+                        ? null
+                        : HttpRouteGate.pathOf(r.getInput().getEndpointUri()))
+                .filter(Objects::nonNull)
+                .distinct()
+                .toList();
+    }
+
+    private Active swapRoutes(
+            Path file, String content, List<RouteDefinition> routes, YamlRouteValidator.Analysis analysis)
             throws InvalidSourceException {
         Active previous = active.get(file);
         String source = file.getFileName().toString();
@@ -163,7 +217,7 @@ class YamlRouteHandler implements SourceHandler {
         List<String> children = kameletRouteIds().stream()
                 .filter(id -> !kameletRoutesBefore.contains(id))
                 .toList();
-        Active now = new Active(content, analysis.routeIds(), children, analysis.kamelets());
+        Active now = new Active(content, analysis.routeIds(), children, analysis.kamelets(), httpPaths(routes));
         active.put(file, now);
         router.registerHooks(source, analysis.consumerUris());
         return now;
@@ -185,15 +239,22 @@ class YamlRouteHandler implements SourceHandler {
         if (previous == null) {
             return;
         }
-        router.unregisterHooks(file.getFileName().toString());
+        gate.close(previous.httpPaths());
         try {
-            awaitDrained(previous.routeIds());
-            stopAll(previous);
-        } catch (InvalidSourceException e) {
-            restore(file, previous);
-            throw e;
+            awaitAnswered(previous.httpPaths());
+            router.unregisterHooks(file.getFileName().toString());
+            try {
+                awaitDrained(previous.routeIds());
+                stopAll(previous);
+            } catch (InvalidSourceException e) {
+                restore(file, previous);
+                throw e;
+            }
+            active.remove(file);
+        } finally {
+            Active now = active.get(file);
+            gate.open(file, now == null ? List.of() : now.httpPaths(), previous.httpPaths());
         }
-        active.remove(file);
     }
 
     /** Stops the file's routes after their in-flight messages finished, then the routes their Kamelets created. */

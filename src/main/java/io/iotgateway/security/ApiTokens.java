@@ -1,6 +1,7 @@
 package io.iotgateway.security;
 
 import io.iotgateway.config.InvalidConfigurationException;
+import io.iotgateway.telemetry.Identifiers;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -18,7 +19,8 @@ import org.springframework.security.web.authentication.AuthenticationConverter;
 
 /**
  * Static API tokens ({@code Authorization: Bearer <token>}) from {@code gateway.security.tokens}: for scripts and
- * services that should not hold a user's password. Only SHA-256 digests are kept in memory, and a presented token is
+ * services that should not hold a user's password; and device tokens from {@code gateway.security.device-tokens}, for
+ * devices (or clients sending for several devices) using HTTP ingest. Only SHA-256 digests are kept in memory, and a presented token is
  * compared with each in constant time.
  */
 final class ApiTokens implements AuthenticationProvider {
@@ -29,7 +31,7 @@ final class ApiTokens implements AuthenticationProvider {
     private static final String HASHED = "sha256:";
     private static final String BEARER = "bearer ";
 
-    private record Known(String name, byte[] digest, String role) {}
+    private record Known(String name, byte[] digest, String role, List<String> devices) {}
 
     private final List<Known> known;
 
@@ -46,18 +48,41 @@ final class ApiTokens implements AuthenticationProvider {
             if (!token.enabled()) {
                 continue;
             }
-            if (token.role() == null) {
+            if (token.role() == null || token.role() == GatewayRole.DEVICE) {
                 throw new InvalidConfigurationException(
-                        key + ".role", "not set; expected one of VIEWER, OPERATOR, ADMIN");
+                        key + ".role",
+                        (token.role() == null ? "not set" : "DEVICE tokens belong in gateway.security.device-tokens")
+                                + "; expected one of VIEWER, OPERATOR, ADMIN");
             }
-            byte[] digest = digestOf(key + ".value", token.value().trim());
-            if (known.stream().anyMatch(k -> MessageDigest.isEqual(k.digest(), digest))) {
-                throw new InvalidConfigurationException(
-                        key + ".value", "the same token is configured twice; each token must be unique");
+            add(known, key, entry.getKey(), token.value(), roles.name(token.role()), List.of());
+        }
+        for (Map.Entry<String, SecurityProperties.DeviceToken> entry :
+                new TreeMap<>(properties.deviceTokens()).entrySet()) {
+            String key = "gateway.security.device-tokens." + entry.getKey();
+            SecurityProperties.DeviceToken token = entry.getValue();
+            if (!token.enabled()) {
+                continue;
             }
-            known.add(new Known(entry.getKey(), digest, roles.name(token.role())));
+            List<String> devices = token.devices().isEmpty() ? List.of(entry.getKey()) : token.devices();
+            for (String device : devices) {
+                if (!Identifiers.isValid(device)) {
+                    throw new InvalidConfigurationException(
+                            key + ".devices", "'" + Identifiers.printable(device) + "' is not a valid device id");
+                }
+            }
+            add(known, key, "device:" + entry.getKey(), token.value(), roles.name(GatewayRole.DEVICE), devices);
         }
         return new ApiTokens(List.copyOf(known));
+    }
+
+    private static void add(
+            List<Known> known, String key, String name, String value, String role, List<String> devices) {
+        byte[] digest = digestOf(key + ".value", value.trim());
+        if (known.stream().anyMatch(k -> MessageDigest.isEqual(k.digest(), digest))) {
+            throw new InvalidConfigurationException(
+                    key + ".value", "the same token is configured twice; each token must be unique");
+        }
+        known.add(new Known(name, digest, role, devices));
     }
 
     private static byte[] digestOf(String key, String value) {
@@ -106,7 +131,7 @@ final class ApiTokens implements AuthenticationProvider {
         if (match == null) {
             throw new BadCredentialsException("unknown API token");
         }
-        return new Token(match.name(), match.role());
+        return new Token(match.name(), match.role(), match.devices());
     }
 
     @Override
@@ -127,18 +152,26 @@ final class ApiTokens implements AuthenticationProvider {
 
         private final transient String value;
         private final String name;
+        private final List<String> devices;
 
         private Token(String value) {
             super(AuthorityUtils.NO_AUTHORITIES);
             this.value = value;
             this.name = "token";
+            this.devices = List.of();
         }
 
-        private Token(String name, String role) {
+        private Token(String name, String role, List<String> devices) {
             super(AuthorityUtils.createAuthorityList("ROLE_" + role));
             this.value = null;
             this.name = "token:" + name;
+            this.devices = devices;
             setAuthenticated(true);
+        }
+
+        /** The devices a device token may send for; empty for other tokens. */
+        List<String> devices() {
+            return devices;
         }
 
         @Override

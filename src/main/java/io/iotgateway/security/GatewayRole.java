@@ -1,7 +1,7 @@
 package io.iotgateway.security;
 
 /**
- * What a caller may do. Each role includes the ones below it: an operator may also read, an administrator may do
+ * What a caller may do. Each of the first three roles includes the ones below it: an operator may also read, an administrator may do
  * everything.
  */
 public enum GatewayRole {
@@ -10,5 +10,11 @@ public enum GatewayRole {
     /** Acts on devices and data: commands (HTTP and WebSocket {@code publish}), dead-letter replay. */
     OPERATOR,
     /** Runs the gateway: {@code /actuator/**} (metrics, Jolokia), Hawtio. */
-    ADMIN
+    ADMIN,
+    /**
+     * A device, or a client sending for devices (a gateway behind a proxy, a serverless function): only the YAML HTTP
+     * route paths {@code gateway.security.http-routes} gives this role ({@code /ingest/**} by default), and only for
+     * the devices its token names. Outside the order above: no other role includes it, and it includes none.
+     */
+    DEVICE
 }

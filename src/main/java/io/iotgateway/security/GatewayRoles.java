@@ -32,6 +32,7 @@ public class GatewayRoles {
             case VIEWER -> "GATEWAY_VIEWER";
             case OPERATOR -> "GATEWAY_OPERATOR";
             case ADMIN -> properties.adminRole();
+            case DEVICE -> "GATEWAY_DEVICE";
         };
     }
 

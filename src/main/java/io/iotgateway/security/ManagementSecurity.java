@@ -52,6 +52,8 @@ import org.springframework.web.cors.UrlBasedCorsConfigurationSource;
  *   <li>ADMIN: {@code /actuator/**} (metrics, Jolokia, Hawtio) and changes under {@code /api/routes};
  *   <li>OPERATOR: every other change under {@code /api/**} (commands, dead-letter replay); WebSocket {@code publish}
  *       frames are checked by the socket handler with {@link GatewayRoles};
+ *   <li>YAML HTTP routes ({@code platform-http}): the role {@code gateway.security.http-routes} gives their path
+ *       ({@link HttpRouteAccess}); by default DEVICE for {@code /ingest/**}, with the device's own token;
  *   <li>VIEWER: everything else: reads under {@code /api/**}, the dashboard, SSE {@code /events}, WebSocket {@code /ws}.
  * </ul>
  *
@@ -82,7 +84,8 @@ class ManagementSecurity {
     @Bean
     SecurityFilterChain gatewaySecurity(
             HttpSecurity http, SecurityProperties properties, GatewayRoles roles, ObjectMapper json) throws Exception {
-        SecurityProblems problems = new SecurityProblems(json);
+        HttpRouteAccess httpRoutes = new HttpRouteAccess(properties.httpRoutes(), roles);
+        SecurityProblems problems = new SecurityProblems(json, httpRoutes);
         String viewer = roles.name(GatewayRole.VIEWER);
         String operator = roles.name(GatewayRole.OPERATOR);
         String admin = roles.name(GatewayRole.ADMIN);
@@ -97,6 +100,7 @@ class ManagementSecurity {
         // header Sec-Fetch-Site: same-origin, which a page cannot forge) or it carries the CSRF token from the
         // XSRF-TOKEN cookie. For /api and /ws the CORS check below does that job: a browser's cross-site request
         // carries an Origin, and one not in gateway.security.allowed-origins is refused before it is served.
+        RequestMatcher httpRouteMatchers = httpRoutes::matches;
         CsrfTokenRequestAttributeHandler plainToken = new CsrfTokenRequestAttributeHandler();
         plainToken.setCsrfRequestAttributeName(null); // load the token on every request so the cookie is always set
         RequestMatcher needsCsrfCheck = request -> !SAFE_METHODS.contains(request.getMethod())
@@ -114,6 +118,8 @@ class ManagementSecurity {
                         .hasRole(admin)
                         .requestMatchers(path("/api/**"))
                         .hasRole(operator)
+                        .requestMatchers(httpRouteMatchers)
+                        .access(httpRoutes)
                         .anyRequest()
                         .hasRole(viewer))
                 .addFilterBefore(bearer, BasicAuthenticationFilter.class)
@@ -126,7 +132,7 @@ class ManagementSecurity {
                 .csrf(csrf -> csrf.csrfTokenRepository(CookieCsrfTokenRepository.withHttpOnlyFalse())
                         .csrfTokenRequestHandler(plainToken)
                         .requireCsrfProtectionMatcher(needsCsrfCheck)
-                        .ignoringRequestMatchers(path("/api/**"), path("/ws/**")));
+                        .ignoringRequestMatchers(path("/api/**"), path("/ws/**"), httpRouteMatchers));
         return http.build();
     }
 

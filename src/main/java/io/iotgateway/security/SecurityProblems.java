@@ -22,9 +22,11 @@ import org.springframework.security.web.access.AccessDeniedHandler;
 final class SecurityProblems implements AuthenticationEntryPoint, AccessDeniedHandler {
 
     private final ObjectMapper json;
+    private final HttpRouteAccess httpRoutes;
 
-    SecurityProblems(ObjectMapper json) {
+    SecurityProblems(ObjectMapper json, HttpRouteAccess httpRoutes) {
         this.json = json;
+        this.httpRoutes = httpRoutes;
     }
 
     @Override
@@ -52,8 +54,14 @@ final class SecurityProblems implements AuthenticationEntryPoint, AccessDeniedHa
     }
 
     /** The rule of ManagementSecurity that applies, in words. */
-    private static String needed(HttpServletRequest request) {
+    private String needed(HttpServletRequest request) {
         String path = request.getRequestURI();
+        var routeRole = httpRoutes == null ? java.util.Optional.<GatewayRole>empty() : httpRoutes.roleFor(request);
+        if (routeRole.isPresent()) {
+            return routeRole.get() == GatewayRole.DEVICE
+                    ? "needs a device token (gateway.security.device-tokens) that names the device"
+                    : "needs the " + routeRole.get() + " role (gateway.security.http-routes)";
+        }
         if (path.startsWith("/actuator")) {
             return "management endpoints and Hawtio need the ADMIN role";
         }

@@ -143,6 +143,6 @@ class SecurityConfigurationTest {
 
     private static SecurityProperties properties(
             Map<String, SecurityProperties.Account> users, Map<String, SecurityProperties.ApiToken> tokens) {
-        return new SecurityProperties("admin", "admin-secret", "GATEWAY_ADMIN", users, tokens, List.of());
+        return new SecurityProperties("admin", "admin-secret", "GATEWAY_ADMIN", users, tokens, List.of(), null, null);
     }
 }
