@@ -67,6 +67,7 @@ final class FaultBench implements AutoCloseable {
     private final Thread watcher;
     private GatewayProcess gateway;
     private int gatewayStarts;
+    private int httpPort;
     private volatile Scenario current;
 
     FaultBench(Path dir) {
@@ -159,6 +160,8 @@ final class FaultBench implements AutoCloseable {
         // they do with the shipped defaults. Only addresses, the client id and the settings below are the suite's.
         settings.put("gateway.mqtt.broker-url", mqttUrl());
         settings.put("gateway.mqtt.client-id", GATEWAY_CLIENT_ID);
+        httpPort = EmbeddedBrokers.freePort();
+        settings.put("server.port", Integer.toString(httpPort));
         settings.put("camel.component.kafka.brokers", kafka.bootstrap());
         settings.put(
                 "spring.data.mongodb.uri",
@@ -189,6 +192,11 @@ final class FaultBench implements AutoCloseable {
 
     GatewayProcess gateway() {
         return gateway;
+    }
+
+    /** The HTTP port of the gateway process started last. */
+    int httpPort() {
+        return httpPort;
     }
 
     /** The MQTT broker goes down (SIGTERM: it saves its sessions and queued messages on the way out). */

@@ -3,9 +3,11 @@ package io.iotgateway.faults;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.iotgateway.support.Http;
 import io.iotgateway.support.InstalledTool;
 import io.iotgateway.support.KafkaCluster;
 import io.iotgateway.support.MosquittoBroker;
+import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -225,6 +227,29 @@ class FaultInjectionIT {
         await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> assertThat(
                         bench.collection("aggregatesBySensor").countDocuments())
                 .isPositive());
+    }
+
+    @Test
+    @Order(11)
+    void httpIngestAnswers503WhileKafkaIsUnreachableAnd202Again() {
+        // a device token of the test profile (application-test.yaml), for devices http-a-1 ...
+        Http device = new Http(bench.httpPort()).as(Http.bearer("test-http-client-token-0123456789"));
+        String path = "/ingest/devices/http-a-1";
+        String payload = "{\"sensorType\":\"temperature\",\"value\":21.5,\"timestamp\":1763320419}";
+        await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> assertThat(
+                        device.post(path, payload, false).statusCode())
+                .isEqualTo(202));
+        bench.refuseKafka();
+        try {
+            HttpResponse<String> unavailable = device.post(path, payload, false);
+            assertThat(unavailable.statusCode()).as(unavailable.body()).isEqualTo(503);
+            assertThat(unavailable.body()).contains("kafka-unavailable").doesNotContain("\tat ");
+        } finally {
+            bench.restoreKafka();
+        }
+        await().atMost(Duration.ofMinutes(2)).untilAsserted(() -> assertThat(
+                        device.post(path, payload, false).statusCode())
+                .isEqualTo(202));
     }
 
     /** A SIGTERM whose time to exit is measured (bounded generously, so a slow stop is a figure, not a hang). */
