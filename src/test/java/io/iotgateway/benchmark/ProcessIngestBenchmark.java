@@ -77,6 +77,7 @@ class ProcessIngestBenchmark {
 
     private final ObjectMapper json = new ObjectMapper();
     private final List<String> rows = new ArrayList<>();
+    private final List<String> notes = new ArrayList<>();
 
     @Test
     void ingest() throws Exception {
@@ -309,6 +310,8 @@ class ProcessIngestBenchmark {
             awaitDelivered(recorder, expected);
             LoadResult result = recorder.result(name, expected, start);
             System.out.println(LoadResult.header() + "\n" + result.row());
+            // the first few, to tell where an order was lost (the device's partition and offsets)
+            recorder.outOfOrderSamples().forEach(sample -> notes.add(name + ": out of order: " + sample));
             return result;
         }
 
@@ -358,7 +361,8 @@ class ProcessIngestBenchmark {
                     while (running.get()) {
                         for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(50))) {
                             if (r.key() != null && r.key().startsWith(keyPrefix)) {
-                                reader.read(json, r.value()).record(recorder);
+                                reader.read(json, r.value())
+                                        .record(recorder, "partition " + r.partition() + " offset " + r.offset());
                             }
                         }
                     }
@@ -379,6 +383,10 @@ class ProcessIngestBenchmark {
     private record Delivery(int device, int sequence, long sentNanos) {
         void record(DeliveryRecorder recorder) {
             recorder.record(device, sequence, sentNanos);
+        }
+
+        void record(DeliveryRecorder recorder, String where) {
+            recorder.record(device, sequence, sentNanos, where);
         }
     }
 
@@ -564,6 +572,7 @@ class ProcessIngestBenchmark {
                 "%nGateway start-up (ingest only) to its first record in Kafka: %.1f s, %.1f s of CPU.%n",
                 startupSeconds,
                 startupCpuSeconds));
+        notes.forEach(note -> out.append(String.format(Locale.ROOT, "%n- %s", note)));
         Path report = Path.of("target", "benchmark", "process-ingest.md");
         Files.createDirectories(report.getParent());
         Files.writeString(report, out.toString());
