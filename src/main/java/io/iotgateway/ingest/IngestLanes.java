@@ -3,7 +3,10 @@ package io.iotgateway.ingest;
 import java.util.concurrent.ExecutorService;
 import org.apache.camel.CamelContext;
 import org.apache.camel.Exchange;
+import org.apache.camel.builder.ThreadPoolProfileBuilder;
 import org.apache.camel.component.paho.mqtt5.PahoMqtt5Constants;
+import org.apache.camel.spi.ThreadPoolProfile;
+import org.apache.camel.util.concurrent.ThreadPoolRejectedPolicy;
 
 /**
  * Threads that validate, map and publish device messages, so that more than the MQTT client's one receiving thread
@@ -22,11 +25,23 @@ final class IngestLanes {
         this.lanes = lanes;
     }
 
-    /** {@code count} single-thread lanes, shut down with Camel; 0: none. */
+    /**
+     * {@code count} single-thread lanes, shut down with Camel; 0: none. Their queues are unbounded: the broker sends no
+     * more than the connection's receive maximum of un-acknowledged messages. A bounded queue needs a policy for when
+     * it is full, and Camel's default (the caller runs the task) let a message overtake the ones queued before it: as
+     * shipped, at full rate, a thousand records a run reached Kafka out of order. (Camel takes a queue size of 0 or
+     * less for a direct hand-over, which is no queue at all.) Once the lane is stopped, a task is refused.
+     */
     static IngestLanes of(CamelContext camel, Object owner, int count) {
+        ThreadPoolProfile oneThreadInOrder = new ThreadPoolProfileBuilder("ingest-lane")
+                .poolSize(1)
+                .maxPoolSize(1)
+                .maxQueueSize(Integer.MAX_VALUE)
+                .rejectedPolicy(ThreadPoolRejectedPolicy.Abort)
+                .build();
         ExecutorService[] lanes = new ExecutorService[count];
         for (int i = 0; i < count; i++) {
-            lanes[i] = camel.getExecutorServiceManager().newSingleThreadExecutor(owner, "ingest-lane-" + i);
+            lanes[i] = camel.getExecutorServiceManager().newThreadPool(owner, "ingest-lane-" + i, oneThreadInOrder);
         }
         return new IngestLanes(lanes);
     }

@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.camel.AsyncProducer;
@@ -42,6 +43,7 @@ class IngestStepTest {
     private final List<String> mappings = new CopyOnWriteArrayList<>();
     private final List<String> mappedOn = new CopyOnWriteArrayList<>();
     private final List<String> sentEvents = new CopyOnWriteArrayList<>();
+    private volatile CountDownLatch holdLanes;
 
     @BeforeEach
     void start() throws Exception {
@@ -178,6 +180,31 @@ class IngestStepTest {
         assertThat(mappedOn.stream().distinct()).as("lanes used").hasSize(2);
     }
 
+    @Test
+    void aLaneWithManyMessagesWaitingNeverRunsOneOnTheCallersThread() throws Exception {
+        CountDownLatch laneHeld = new CountDownLatch(1);
+        holdLanes = laneHeld;
+        route("direct:send-sync", IngestLanes.of(camel, this, 1));
+        AsyncProducer ingest = producer("direct:ingest");
+        List<CompletableFuture<Exchange>> sent = new ArrayList<>();
+        // more than a default Camel pool's queue (1,000) while the lane is busy
+        for (int sequence = 0; sequence < 1_500; sequence++) {
+            Exchange exchange = message("devices/a/telemetry", sequence);
+            CompletableFuture<Exchange> done = new CompletableFuture<>();
+            ingest.process(exchange, doneSync -> done.complete(exchange));
+            sent.add(done);
+        }
+        laneHeld.countDown();
+        for (CompletableFuture<Exchange> done : sent) {
+            assertThat(done.get(10, TimeUnit.SECONDS).getException()).isNull();
+        }
+
+        assertThat(mappedOn).hasSize(1_500).allMatch(thread -> thread.contains("ingest-lane-0"));
+        for (int sequence = 0; sequence < 1_500; sequence++) {
+            assertThat(mappings.get(sequence)).startsWith("devices/a/telemetry " + sequence + " ");
+        }
+    }
+
     private Exchange ingest(String send) throws Exception {
         route(send, IngestLanes.NONE);
         return camel.createProducerTemplate().send("direct:ingest", message(null, 0));
@@ -212,6 +239,15 @@ class IngestStepTest {
     }
 
     private void map(Exchange exchange, String family) {
+        CountDownLatch held = holdLanes;
+        if (held != null) {
+            try {
+                assertThat(held.await(10, TimeUnit.SECONDS)).isTrue();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException(e);
+            }
+        }
         String thread = Thread.currentThread().getName();
         mappedOn.add(thread);
         Message in = exchange.getMessage();
