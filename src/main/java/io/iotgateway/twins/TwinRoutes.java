@@ -12,7 +12,7 @@ import org.springframework.stereotype.Component;
 /**
  * The twin loop's routes. {@code twins-consume-signals} hears that a device is online (its telemetry) and what it
  * reported (command status changes); {@code twins-publish-twin} writes a twin to the compacted topic;
- * {@code twins-sweep-open} reconciles open twins and re-publishes what did not reach Kafka.
+ * {@code twins-check-open} reconciles open twins and re-publishes what did not reach Kafka.
  */
 @Component
 @ConditionalOnProperty(name = "gateway.twins.enabled", havingValue = "true", matchIfMissing = true)
@@ -52,7 +52,7 @@ class TwinRoutes extends RouteBuilder {
 
         // Not under the error policy: a failed round (MongoDB or Kafka down) is logged and simply runs again.
         from("timer:twins-sweep?period={{gateway.twins.sweep-interval}}&delay=1000")
-                .routeId("twins-sweep-open")
+                .routeId("twins-check-open")
                 .process(exchange -> {
                     topic.ensure();
                     service.sweep();

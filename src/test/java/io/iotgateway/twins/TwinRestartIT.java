@@ -26,7 +26,7 @@ import org.springframework.context.ConfigurableApplicationContext;
 class TwinRestartIT extends GatewayIntegrationTest {
 
     private static final Duration LOOP = Duration.ofSeconds(60);
-    private static final List<String> SHARED_TWIN_ROUTES = List.of("twins-consume-signals", "twins-sweep-open");
+    private static final List<String> SHARED_TWIN_ROUTES = List.of("twins-consume-signals", "twins-check-open");
     private static final Map<String, String> INSTANCE = Map.of(
             "gateway.mqtt.client-id", "gw-twin-restart",
             "gateway.persistence.enabled", "false",
