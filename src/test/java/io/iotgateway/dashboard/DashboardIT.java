@@ -63,7 +63,7 @@ class DashboardIT extends GatewayIntegrationTest {
 
             // the twin: the fan's report shows as reported; a desired incline set here reaches the device
             browser.awaitElement(By.cssSelector("#twin tr[data-component=fan] .twin-reported"));
-            await().atMost(Duration.ofSeconds(30)).until(() -> browser.driver()
+            await().atMost(Duration.ofSeconds(30)).ignoreExceptions().until(() -> browser.driver()
                     .findElement(By.cssSelector("#twin tr[data-component=fan] .twin-reported"))
                     .getText()
                     .equals("60"));
@@ -72,7 +72,7 @@ class DashboardIT extends GatewayIntegrationTest {
             ((JavascriptExecutor) browser.driver())
                     .executeScript("document.querySelector('input[data-twin-input=incline]').value = 5;"
                             + " document.querySelector('button[data-twin=incline]').click();");
-            await().atMost(Duration.ofSeconds(30)).until(() -> browser.driver()
+            await().atMost(Duration.ofSeconds(30)).ignoreExceptions().until(() -> browser.driver()
                     .findElement(By.cssSelector("#twin tr[data-component=incline] .twin-reported"))
                     .getText()
                     .equals("5"));
