@@ -1,9 +1,10 @@
 // The gateway's dashboard: device list, live charts per sensor, alert feed, dead-letter counter and actuator
-// commands whose status follows the devices' reports. Data: /api/* for history, /events (SSE) for live updates.
+// commands whose status follows the devices' reports, the device twin (desired vs reported per component). Data:
+// /api/* for history, /events (SSE) for live updates.
 'use strict';
 
 const MAX_POINTS = 120;
-const state = { device: null, charts: new Map(), deviceStream: null, components: {}, commands: new Map() };
+const state = { device: null, charts: new Map(), deviceStream: null, components: {}, commands: new Map(), twin: null };
 
 const $ = (selector) => document.querySelector(selector);
 const el = (tag, attributes = {}, ...children) => {
@@ -43,6 +44,7 @@ async function selectDevice(deviceId) {
   state.charts.clear();
   $('#charts').replaceChildren();
   state.commands.clear();
+  state.twin = null;
   $('#command-log tbody').replaceChildren();
   renderCommandForm();
 
@@ -50,6 +52,7 @@ async function selectDevice(deviceId) {
   readings.reverse().forEach(addReading);
   const commands = await getJson(`/api/devices/${encodeURIComponent(deviceId)}/commands?limit=20`);
   commands.reverse().forEach(showCommand);
+  showTwin(await getJson(`/api/devices/${encodeURIComponent(deviceId)}/twin`));
   openDeviceStream(deviceId);
 }
 
@@ -130,11 +133,49 @@ function showCommand(command) {
   if (!known) $('#command-log tbody').prepend(row);
 }
 
+// Twin ---------------------------------------------------------------------------------------------------------
+
+// Desired vs reported per component; a component whose values differ is open until the device reports the desired one.
+function showTwin(twin) {
+  if (twin.deviceId !== state.device || (state.twin && state.twin.version > twin.version)) return;
+  state.twin = twin;
+  $('#twin-version').textContent = `version ${twin.version}`;
+  const names = new Set([...Object.keys(state.components), ...Object.keys(twin.desired), ...Object.keys(twin.reported)]);
+  $('#twin tbody').replaceChildren(...[...names].sort().map((component) => {
+    const desired = twin.desired[component];
+    const reported = twin.reported[component];
+    const open = component in twin.delta;
+    const range = state.components[component] || {};
+    const input = el('input', { type: 'number', 'data-twin-input': component, min: range.min ?? '', max: range.max ?? '', step: 'any',
+      value: desired ?? reported ?? '' });
+    const button = el('button', { type: 'button', 'data-twin': component }, 'Set');
+    button.addEventListener('click', () => setDesired(component, input.value === '' ? null : Number(input.value)));
+    return el('tr', { 'data-component': component },
+      el('td', {}, component),
+      el('td', { class: 'twin-desired' }, desired ?? '–'),
+      el('td', { class: 'twin-reported' }, reported ?? '–'),
+      el('td', { class: open ? 'status-PENDING' : 'status-ACKED' }, desired === undefined ? '' : open ? 'pending' : 'in sync'),
+      el('td', {}, input, ' ', button));
+  }));
+}
+
+async function setDesired(component, value) {
+  const response = await fetch(`/api/devices/${encodeURIComponent(state.device)}/twin/desired`, {
+    method: 'PATCH',
+    headers: { 'Content-Type': 'application/merge-patch+json' },
+    body: JSON.stringify({ [component]: value }),
+  });
+  const body = await response.json();
+  $('#twin-error').textContent = response.ok ? '' : `${body.reason}: ${body.detail}`;
+  if (response.ok) showTwin(body);
+}
+
 // Live streams -------------------------------------------------------------------------------------------------
 
 function openDeviceStream(deviceId) {
   if (state.deviceStream) state.deviceStream.close();
-  const stream = new EventSource(`/events?deviceId=${encodeURIComponent(deviceId)}&type=telemetry,command-report`);
+  const stream = new EventSource(`/events?deviceId=${encodeURIComponent(deviceId)}&type=telemetry,command-report,twin`);
+  stream.addEventListener('twin', (event) => showTwin(JSON.parse(event.data)));
   stream.addEventListener('telemetry', (event) => addReading(JSON.parse(event.data)));
   stream.addEventListener('command-report', (event) => {
     const command = JSON.parse(event.data);

@@ -1,5 +1,8 @@
 package io.iotgateway.commands;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.iotgateway.errors.MessageRejectedException;
 import io.iotgateway.errors.RejectReason;
 import io.iotgateway.telemetry.GatewayExchange;
@@ -89,6 +92,18 @@ public class CommandService {
                 target.map(CommandTopics.Target::component).orElse(null),
                 body,
                 source);
+    }
+
+    /**
+     * Checks that a command with this value for this component would be accepted, without sending anything: device
+     * twins validate desired values by the same rules and reasons.
+     *
+     * @throws MessageRejectedException as {@link #submit} would
+     */
+    public void check(String deviceId, String component, String command, JsonNode value) {
+        ObjectNode body = JsonNodeFactory.instance.objectNode().put("command", command);
+        body.set("value", value);
+        validator.validate(deviceId, component, body.toString().getBytes(StandardCharsets.UTF_8), () -> "check");
     }
 
     public Optional<Command> find(String commandId) {

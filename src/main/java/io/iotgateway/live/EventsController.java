@@ -13,7 +13,7 @@ import org.springframework.web.servlet.mvc.method.annotation.SseEmitter;
 
 /**
  * {@code GET /events}: Server-Sent Events (seed 000) of types {@code telemetry}, {@code alert},
- * {@code command-report} and {@code session} (workout session started/ended), filtered by {@code ?deviceId=&sensorType=&type=} (comma-separated lists). A client that
+ * {@code command-report}, {@code session} (workout session started/ended) and {@code twin} (a device twin changed), filtered by {@code ?deviceId=&sensorType=&type=} (comma-separated lists). A client that
  * reconnects with {@code Last-Event-ID} gets what it missed while it is still buffered, and an event {@code dropped}
  * with the count of what it cannot get.
  */

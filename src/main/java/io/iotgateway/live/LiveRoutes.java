@@ -6,8 +6,8 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.stereotype.Component;
 
 /**
- * {@code live-consume-events}: telemetry, alerts, command status changes and workout
- * sessions from Kafka to the live clients.
+ * {@code live-consume-events}: telemetry, alerts, command status changes, workout sessions and twin changes
+ * from Kafka to the live clients.
  *
  * <p>Each instance reads everything with a consumer group of its own, from the latest offset, and commits nothing:
  * the live view is a window on the topics, not one of their consumers of record. It is not under the error policy for

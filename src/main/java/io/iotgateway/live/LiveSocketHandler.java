@@ -31,7 +31,7 @@ import org.springframework.web.socket.handler.TextWebSocketHandler;
  *       optional, comma-separated lists allowed) adds a subscription; {@code unsubscribe} with the same fields removes it (without fields: all).
  *   <li>{@code {"type":"publish","topic":"bike.000001.fan.command","payload":{"command":"setSpeed","value":75}}}
  *       sends a command, validated as over HTTP; the reply is {@code accepted} with the command, or {@code error}.
- *   <li>Events arrive as {@code {"type":"telemetry|alert|command-report","id":17,"data":{...}}}; a client that reads
+ *   <li>Events arrive as {@code {"type":"telemetry|alert|command-report|session|twin","id":17,"data":{...}}}; a client that reads
  *       too slowly gets {@code {"type":"dropped","count":n}}.
  * </ul>
  *

@@ -17,7 +17,7 @@ public final class RouteIds {
     public static final String INGEST_RECEIVE_PREFIX = INGEST + "-receive-";
 
     public static final List<String> CAPABILITIES =
-            List.of(INGEST, "routing", "persistence", "analytics", "commands", "live", "errors");
+            List.of(INGEST, "routing", "persistence", "analytics", "commands", "twins", "live", "errors");
 
     /** Kept short on purpose: a verb outside it is more often a misplaced object ({@code commands-mqtt-...}). */
     public static final List<String> VERBS = List.of(

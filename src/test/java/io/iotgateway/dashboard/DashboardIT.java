@@ -19,7 +19,8 @@ import org.springframework.boot.test.web.server.LocalServerPort;
 
 /**
  * The dashboard in a real headless Chromium: it loads from the jar, its chart receives live points from real
- * telemetry, and a command button leads to the device's ACKED report.
+ * telemetry, a command button leads to the device's ACKED report, and the twin table shows desired vs reported and
+ * sets a desired value that the device then reports.
  */
 class DashboardIT extends GatewayIntegrationTest {
 
@@ -59,6 +60,27 @@ class DashboardIT extends GatewayIntegrationTest {
             assertThat(status.getText()).isEqualTo("ACKED");
             assertThat(actuator.state(id, "fan")).isEqualTo(60.0);
             assertThat(browser.visibleText()).contains("ms");
+
+            // the twin: the fan's report shows as reported; a desired incline set here reaches the device
+            browser.awaitElement(By.cssSelector("#twin tr[data-component=fan] .twin-reported"));
+            await().atMost(Duration.ofSeconds(30)).ignoreExceptions().until(() -> browser.driver()
+                    .findElement(By.cssSelector("#twin tr[data-component=fan] .twin-reported"))
+                    .getText()
+                    .equals("60"));
+            browser.awaitElement(By.cssSelector("input[data-twin-input=incline]"));
+            // in one script: a twin event re-renders the table, which would leave a held element stale
+            ((JavascriptExecutor) browser.driver())
+                    .executeScript("document.querySelector('input[data-twin-input=incline]').value = 5;"
+                            + " document.querySelector('button[data-twin=incline]').click();");
+            await().atMost(Duration.ofSeconds(30)).ignoreExceptions().until(() -> browser.driver()
+                    .findElement(By.cssSelector("#twin tr[data-component=incline] .twin-reported"))
+                    .getText()
+                    .equals("5"));
+            assertThat(actuator.state(id, "incline")).isEqualTo(5.0);
+            await().atMost(Duration.ofSeconds(30)).ignoreExceptions().until(() -> browser.driver()
+                    .findElement(By.cssSelector("#twin tr[data-component=incline]"))
+                    .getText()
+                    .contains("in sync"));
 
             Path screenshot = browser.screenshot("dashboard");
             assertThat(screenshot).exists();

@@ -110,6 +110,17 @@ public final class Http {
         return send(request.build());
     }
 
+    /** A PATCH with a JSON body, e.g. a JSON merge patch. */
+    public HttpResponse<String> patch(String path, String body, String... headers) {
+        HttpRequest.Builder request = request(path)
+                .header("Content-Type", "application/merge-patch+json")
+                .method("PATCH", HttpRequest.BodyPublishers.ofString(body));
+        if (headers.length > 0) {
+            request.headers(headers);
+        }
+        return send(request.build());
+    }
+
     public HttpResponse<String> getAsAdmin(String path) {
         return send(asAdmin(request(path)).GET().build());
     }

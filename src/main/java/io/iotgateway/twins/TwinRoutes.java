@@ -1,0 +1,70 @@
+package io.iotgateway.twins;
+
+import io.iotgateway.config.GatewayProperties;
+import io.iotgateway.telemetry.GatewayExchange;
+import org.apache.camel.Exchange;
+import org.apache.camel.builder.RouteBuilder;
+import org.apache.camel.component.kafka.KafkaConstants;
+import org.springframework.beans.factory.annotation.Value;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
+import org.springframework.stereotype.Component;
+
+/**
+ * The twin loop's routes. {@code twins-consume-signals} hears that a device is online (its telemetry) and what it
+ * reported (command status changes); {@code twins-publish-twin} writes a twin to the compacted topic;
+ * {@code twins-check-open} reconciles open twins and re-publishes what did not reach Kafka.
+ */
+@Component
+@ConditionalOnProperty(name = "gateway.twins.enabled", havingValue = "true", matchIfMissing = true)
+class TwinRoutes extends RouteBuilder {
+
+    private final TwinService service;
+    private final TwinTopic topic;
+    private final String telemetryTopic;
+    private final String statusTopic;
+
+    TwinRoutes(
+            TwinService service,
+            TwinTopic topic,
+            GatewayProperties gateway,
+            @Value("${gateway.commands.status-topic}") String statusTopic) {
+        this.service = service;
+        this.topic = topic;
+        this.telemetryTopic = gateway.topics().telemetry();
+        this.statusTopic = statusTopic;
+    }
+
+    @Override
+    public void configure() {
+        // Before any route starts: a consumer subscribing first would have the broker create the topic uncompacted.
+        topic.ensure();
+
+        // A shared group: each device's records reach one replica. From the latest offset: telemetry from before
+        // this group existed says nothing about whether the device is online now.
+        from("kafka:" + telemetryTopic + "," + statusTopic
+                        + "?groupId={{gateway.twins.group-id}}&autoOffsetReset=latest")
+                .routeId("twins-consume-signals")
+                .routeConfigurationId(GatewayExchange.ERROR_POLICY)
+                .process(this::signal);
+
+        // Outside the error policy: the service logs a failed publish and the sweep sends the twin again.
+        from(TwinService.PUBLISH_ENDPOINT).routeId("twins-publish-twin").to("kafka:{{gateway.twins.topic}}");
+
+        // Not under the error policy: a failed round (MongoDB or Kafka down) is logged and simply runs again.
+        from("timer:twins-sweep?period={{gateway.twins.sweep-interval}}&delay=1000")
+                .routeId("twins-check-open")
+                .process(exchange -> {
+                    topic.ensure();
+                    service.sweep();
+                });
+    }
+
+    private void signal(Exchange exchange) {
+        String source = exchange.getMessage().getHeader(KafkaConstants.TOPIC, String.class);
+        if (statusTopic.equals(source)) {
+            service.onCommandStatus(exchange.getMessage().getBody(byte[].class));
+        } else {
+            service.onTelemetry(exchange.getMessage().getHeader(KafkaConstants.KEY, String.class));
+        }
+    }
+}
