@@ -151,6 +151,8 @@ class AnalyticsIT extends GatewayIntegrationTest {
 
         frame(place, ids.get(0), t0.plusSeconds(10), 20, 40);
         frame(place, ids.get(1), t0.plusSeconds(20), 24, 50);
+        // two devices' messages keep no order between them (each device's does): the frames first, then the closer
+        ids.forEach(id -> inTelemetry(id, 4));
         frame(place, ids.get(0), t0.plus(WINDOW).plus(GRACE).plusSeconds(1), 30, 60); // closes window 0
 
         List<JsonNode> windows = awaitWindows("iot-aggregate-metrics-by-place", place, 4);
@@ -204,8 +206,11 @@ class AnalyticsIT extends GatewayIntegrationTest {
                 reading(ids.get(i), "speed", i * 10 + s, t0.plusSeconds(s * 60L + i));
             }
         }
-        // every window record of every device is in Kafka before any closing record
+        // every window record of every device is in Kafka before any closing record (two devices' messages keep no
+        // order between them, each device's does)
+        ids.forEach(id -> inTelemetry(id, 3));
         ids.forEach(id -> reading(id, "speed", 0, t0.plus(WINDOW).plus(GRACE).plusSeconds(1)));
+        ids.forEach(id -> inTelemetry(id, 4));
         // and a second window closed behind the first proves nothing more is coming for window 0
         ids.forEach(id -> reading(
                 id, "speed", 0, t0.plus(WINDOW.multipliedBy(2)).plus(GRACE).plusSeconds(2)));
@@ -375,6 +380,11 @@ class AnalyticsIT extends GatewayIntegrationTest {
         device.publish(
                 "bike/" + deviceId + "/" + sensorType,
                 "{\"value\":%s,\"timestamp\":%s}".formatted(value, at.getEpochSecond()));
+    }
+
+    /** Waits until {@code count} canonical records of the device are in Kafka. */
+    private static void inTelemetry(String deviceId, int count) {
+        KAFKA.awaitKey("device.telemetry", deviceId, count);
     }
 
     /** The closed windows of one key, in the order they were emitted (which is window order). */
