@@ -1,6 +1,7 @@
 package io.iotgateway.ingest;
 
 import java.util.concurrent.ExecutorService;
+import java.util.function.BiFunction;
 import org.apache.camel.CamelContext;
 import org.apache.camel.Exchange;
 import org.apache.camel.builder.ThreadPoolProfileBuilder;
@@ -10,19 +11,27 @@ import org.apache.camel.util.concurrent.ThreadPoolRejectedPolicy;
 
 /**
  * Threads that validate, map and publish device messages, so that more than the MQTT client's one receiving thread
- * does that work. A message goes to the lane of its MQTT topic: the messages of one topic, and so of one device,
- * stay in arrival order, which keeps their records in order in Kafka (one idempotent producer, sends in lane order).
- * The acknowledgements to the broker stay in arrival order across lanes (mqtt/ArrivalOrderAcks).
+ * does that work. A message goes to the lane of its device (the topic's device id; the topic itself when the device
+ * is named in the payload): one device's messages stay in arrival order, also when it publishes on several topics
+ * (bike/{deviceId}/{sensorType}), which keeps their records in order in Kafka (one idempotent producer, sends in lane
+ * order). The acknowledgements to the broker stay in arrival order across lanes (mqtt/ArrivalOrderAcks).
  */
 final class IngestLanes {
 
     /** Work runs on the calling thread. */
-    static final IngestLanes NONE = new IngestLanes(new ExecutorService[0]);
+    static final IngestLanes NONE = new IngestLanes(new ExecutorService[0], (family, topic) -> topic);
 
     private final ExecutorService[] lanes;
+    private final BiFunction<String, String, String> orderKey;
 
-    private IngestLanes(ExecutorService[] lanes) {
+    private IngestLanes(ExecutorService[] lanes, BiFunction<String, String, String> orderKey) {
         this.lanes = lanes;
+        this.orderKey = orderKey;
+    }
+
+    /** {@code count} lanes keyed by MQTT topic. */
+    static IngestLanes of(CamelContext camel, Object owner, int count) {
+        return of(camel, owner, count, (family, topic) -> topic);
     }
 
     /**
@@ -32,7 +41,7 @@ final class IngestLanes {
      * shipped, at full rate, a thousand records a run reached Kafka out of order. (Camel takes a queue size of 0 or
      * less for a direct hand-over, which is no queue at all.) Once the lane is stopped, a task is refused.
      */
-    static IngestLanes of(CamelContext camel, Object owner, int count) {
+    static IngestLanes of(CamelContext camel, Object owner, int count, BiFunction<String, String, String> orderKey) {
         ThreadPoolProfile oneThreadInOrder = new ThreadPoolProfileBuilder("ingest-lane")
                 .poolSize(1)
                 .maxPoolSize(1)
@@ -43,15 +52,19 @@ final class IngestLanes {
         for (int i = 0; i < count; i++) {
             lanes[i] = camel.getExecutorServiceManager().newThreadPool(owner, "ingest-lane-" + i, oneThreadInOrder);
         }
-        return new IngestLanes(lanes);
+        return new IngestLanes(lanes, orderKey);
     }
 
-    /** The lane of {@code exchange}'s topic, or null to run on the calling thread. */
-    ExecutorService laneOf(Exchange exchange) {
+    /** The lane of the device of {@code exchange} (a message of {@code family}), or null for the calling thread. */
+    ExecutorService laneOf(Exchange exchange, String family) {
         if (lanes.length == 0) {
             return null;
         }
         String topic = exchange.getMessage().getHeader(PahoMqtt5Constants.MQTT_TOPIC, String.class);
-        return topic == null ? null : lanes[Math.floorMod(topic.hashCode(), lanes.length)];
+        if (topic == null) {
+            return null;
+        }
+        String key = orderKey.apply(family, topic);
+        return lanes[Math.floorMod((key == null ? topic : key).hashCode(), lanes.length)];
     }
 }

@@ -56,7 +56,7 @@ class IngestRoutes extends RouteBuilder {
 
     @Override
     public void configure() {
-        lanes = IngestLanes.of(getCamelContext(), this, laneCount);
+        lanes = IngestLanes.of(getCamelContext(), this, laneCount, this::device);
         families.all().forEach(family -> define(this, family.name(), family.filter()));
 
         // Dead letters an operator replays (errors/DeadLetterReplay) take the same path as a device's message. No
@@ -109,6 +109,13 @@ class IngestRoutes extends RouteBuilder {
             }
         }
         return template.asyncSend(GatewayExchange.DEAD_LETTER_ENDPOINT, exchange);
+    }
+
+    /** The device a topic of the family names, or null when the payload names it. */
+    private String device(String family, String topic) {
+        return families.resolve(family, topic)
+                .map(match -> match.variables().get("deviceId"))
+                .orElse(null);
     }
 
     /** The ingest route of one family, for adding it at run time. */

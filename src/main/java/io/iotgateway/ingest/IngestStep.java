@@ -66,7 +66,7 @@ final class IngestStep extends AsyncProcessorSupport {
     @Override
     public boolean process(Exchange exchange, AsyncCallback callback) {
         Stage stage = exchange.getProperty(STAGE, Stage.class);
-        ExecutorService lane = stage == null ? lanes.laneOf(exchange) : null;
+        ExecutorService lane = stage == null ? lanes.laneOf(exchange, family) : null;
         if (lane == null) {
             return run(exchange, stage, callback);
         }

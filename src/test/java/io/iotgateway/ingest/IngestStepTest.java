@@ -181,6 +181,29 @@ class IngestStepTest {
     }
 
     @Test
+    void aDeviceOnSeveralTopicsKeepsItsOrderOnOneLane() throws Exception {
+        // keyed by device, as the gateway keys them (the topic's device id)
+        route("direct:send-sync", IngestLanes.of(camel, this, 2, (family, topic) -> topic.split("/")[1]));
+        AsyncProducer ingest = producer("direct:ingest");
+        List<CompletableFuture<Exchange>> sent = new ArrayList<>();
+        for (int sequence = 0; sequence < 200; sequence++) {
+            Exchange exchange = message(sequence % 2 == 0 ? "bike/b7/speed" : "bike/b7/power", sequence);
+            CompletableFuture<Exchange> done = new CompletableFuture<>();
+            ingest.process(exchange, doneSync -> done.complete(exchange));
+            sent.add(done);
+        }
+        for (CompletableFuture<Exchange> done : sent) {
+            assertThat(done.get(10, TimeUnit.SECONDS).getException()).isNull();
+        }
+
+        assertThat(mappings).hasSize(200);
+        for (int sequence = 0; sequence < 200; sequence++) {
+            assertThat(mappings.get(sequence)).contains(" " + sequence + " ");
+        }
+        assertThat(mappedOn.stream().distinct()).hasSize(1);
+    }
+
+    @Test
     void aLaneWithManyMessagesWaitingNeverRunsOneOnTheCallersThread() throws Exception {
         CountDownLatch laneHeld = new CountDownLatch(1);
         holdLanes = laneHeld;

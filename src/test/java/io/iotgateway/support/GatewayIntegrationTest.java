@@ -2,6 +2,9 @@ package io.iotgateway.support;
 
 import com.mongodb.client.MongoClient;
 import com.mongodb.client.MongoCollection;
+import com.mongodb.client.model.Filters;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.UUID;
 import org.apache.camel.CamelContext;
 import org.bson.Document;
@@ -71,6 +74,17 @@ public abstract class GatewayIntegrationTest {
 
     protected MongoCollection<Document> sensorData() {
         return mongoClient.getDatabase("iot").getCollection("sensorData");
+    }
+
+    /** The statuses of the device's commands in MongoDB (controlCommands). */
+    protected List<String> commandStatuses(String deviceId) {
+        List<String> statuses = new ArrayList<>();
+        mongoClient
+                .getDatabase("iot")
+                .getCollection("controlCommands")
+                .find(Filters.eq("deviceId", deviceId))
+                .forEach(command -> statuses.add(command.getString("status")));
+        return statuses;
     }
 
     protected static String uniqueId(String prefix) {

@@ -124,11 +124,11 @@ class TwinIT extends GatewayIntegrationTest {
         assertThat(patched.statusCode()).isEqualTo(200);
 
         // Nobody listens: the command times out, the delta stays.
-        await().atMost(LOOP).until(() -> statuses().contains("TIMED_OUT"));
+        await().atMost(LOOP).until(() -> commandStatuses(deviceId).contains("TIMED_OUT"));
         JsonNode waiting = twin();
         assertThat(waiting.at("/delta/resistance").asDouble()).isEqualTo(30.0);
         assertThat(waiting.at("/pending/resistance/commandId").asText()).startsWith("twin-");
-        assertThat(statuses()).containsExactly("TIMED_OUT");
+        assertThat(commandStatuses(deviceId)).containsExactly("TIMED_OUT");
 
         try (SimulatedActuator actuator = new SimulatedActuator(BROKERS.mqttUrl(), deviceId)) {
             // The device comes online and sends telemetry, as it would every few seconds.
@@ -141,7 +141,7 @@ class TwinIT extends GatewayIntegrationTest {
             assertThat(actuator.state(deviceId, "resistance")).isEqualTo(30.0);
         }
         // One command per attempt, none while one was pending.
-        assertThat(statuses()).containsExactlyInAnyOrder("TIMED_OUT", "ACKED");
+        assertThat(commandStatuses(deviceId)).containsExactlyInAnyOrder("TIMED_OUT", "ACKED");
         assertThat(twins().find(Filters.eq("_id", deviceId)).first().getBoolean("open"))
                 .isFalse();
     }
@@ -225,16 +225,6 @@ class TwinIT extends GatewayIntegrationTest {
             return condition.test(last.get(0));
         });
         return last.get(0);
-    }
-
-    private List<String> statuses() {
-        List<String> statuses = new ArrayList<>();
-        mongoClient
-                .getDatabase("iot")
-                .getCollection("controlCommands")
-                .find(Filters.eq("deviceId", deviceId))
-                .forEach(command -> statuses.add(command.getString("status")));
-        return statuses;
     }
 
     private MongoCollection<Document> twins() {

@@ -10,7 +10,6 @@ import io.iotgateway.support.GatewayIntegrationTest;
 import io.iotgateway.support.Http;
 import io.iotgateway.support.SimulatedActuator;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.apache.camel.spi.RouteController;
@@ -46,7 +45,7 @@ class TwinRestartIT extends GatewayIntegrationTest {
                                 .statusCode())
                         .isEqualTo(200);
                 // the device is offline: its command times out, the delta stays
-                await().atMost(LOOP).until(() -> statuses(deviceId).contains("TIMED_OUT"));
+                await().atMost(LOOP).until(() -> commandStatuses(deviceId).contains("TIMED_OUT"));
             }
 
             Document waiting = mongoClient
@@ -70,7 +69,7 @@ class TwinRestartIT extends GatewayIntegrationTest {
                 });
                 assertThat(actuator.state(deviceId, "resistance")).isEqualTo(30.0);
             }
-            assertThat(statuses(deviceId)).containsExactlyInAnyOrder("TIMED_OUT", "ACKED");
+            assertThat(commandStatuses(deviceId)).containsExactlyInAnyOrder("TIMED_OUT", "ACKED");
         } finally {
             for (String route : SHARED_TWIN_ROUTES) {
                 routes.startRoute(route);
@@ -80,15 +79,5 @@ class TwinRestartIT extends GatewayIntegrationTest {
 
     private static int port(ConfigurableApplicationContext gateway) {
         return Integer.parseInt(gateway.getEnvironment().getProperty("local.server.port"));
-    }
-
-    private List<String> statuses(String deviceId) {
-        List<String> statuses = new ArrayList<>();
-        mongoClient
-                .getDatabase("iot")
-                .getCollection("controlCommands")
-                .find(Filters.eq("deviceId", deviceId))
-                .forEach(command -> statuses.add(command.getString("status")));
-        return statuses;
     }
 }
