@@ -65,7 +65,7 @@ public record GatewayProperties(
      * @param rateLimitTrackedDevices most devices whose allowance is remembered at once (bounds the memory)
      * @param identityProperty MQTT 5 user property in which the broker passes the authenticated device id; when set,
      *     it must be present exactly once and equal the message's device id (blank: no check); a family may override
-     * @param lanes threads that validate, map and publish device messages, each MQTT topic always on the same one
+     * @param lanes threads that validate, map and publish device messages, each device always on the same one
      */
     public record Ingest(
             @NotNull @Min(value = 1, message = "must be a positive number of bytes") Integer maxPayloadBytes,
