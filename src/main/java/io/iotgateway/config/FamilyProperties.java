@@ -6,6 +6,7 @@ import jakarta.validation.constraints.NotEmpty;
 import jakarta.validation.constraints.NotNull;
 import jakarta.validation.constraints.Pattern;
 import java.util.List;
+import java.util.Map;
 
 /**
  * One device family: which MQTT topics it owns and how its payload maps to canonical telemetry records. Families are
@@ -24,6 +25,9 @@ import java.util.List;
  * @param metadataField payload object merged into the record metadata
  * @param rateLimit this family's per-device allowance instead of {@code gateway.ingest.rate-limit}
  * @param identityProperty this family's {@code gateway.ingest.identity-property} (blank: no check)
+ * @param twinReported sensor type -> twin component: a record of that sensor type is the device reporting the
+ *     component's value (e.g. {@code fan: fan}), so the twin's {@code reported} follows telemetry, not only command
+ *     reports
  */
 public record FamilyProperties(
         @NotBlank @Pattern(regexp = "[a-z0-9]+(-[a-z0-9]+)*", message = "must be kebab-case, e.g. room-sensors")
@@ -36,7 +40,12 @@ public record FamilyProperties(
         String timestampField,
         String metadataField,
         @Valid GatewayProperties.RateLimit rateLimit,
-        String identityProperty) {
+        String identityProperty,
+        Map<String, String> twinReported) {
+
+    public FamilyProperties {
+        twinReported = twinReported == null ? Map.of() : Map.copyOf(twinReported);
+    }
 
     /**
      * @param sensorType fixed sensor type of this reading

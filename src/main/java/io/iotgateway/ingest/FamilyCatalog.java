@@ -20,6 +20,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.springframework.core.io.Resource;
 import org.springframework.core.io.ResourceLoader;
@@ -32,9 +33,11 @@ import org.springframework.stereotype.Component;
  * out, and an invalid edit keeps the running version.
  */
 @Component
-class FamilyCatalog {
+class FamilyCatalog implements FamilyTwinMappings {
 
     static final String FAMILY_SUFFIX = ".family.yaml";
+    /** Sensor types and twin components as the device schemas and the command topics allow them. */
+    private static final Pattern COMPONENT = Pattern.compile("[A-Za-z0-9._-]{1,128}");
 
     private final JsonSchemaFactory schemas = JsonSchemaFactory.getInstance(SpecVersion.VersionFlag.V202012);
     private final ResourceLoader resources;
@@ -122,6 +125,12 @@ class FamilyCatalog {
     Family compile(Path file, String content) throws InvalidSourceException {
         FamilyProperties properties = files.parse(file, content);
         return compile("", properties, file.toString(), file, content);
+    }
+
+    @Override
+    public Map<String, String> reportedComponents(String family) {
+        Family found = family == null ? null : families.get(family);
+        return found == null ? Map.of() : found.properties().twinReported();
     }
 
     Optional<Family> get(String name) {
@@ -226,6 +235,17 @@ class FamilyCatalog {
                         prefix + "readings[" + r + "]",
                         "readings",
                         "expected 'sensor-type', 'sensor-type-field' or a {sensorType} level in 'topic'");
+            }
+        }
+        for (Map.Entry<String, String> reported : family.twinReported().entrySet()) {
+            if (!COMPONENT.matcher(reported.getKey()).matches()
+                    || !COMPONENT.matcher(reported.getValue()).matches()) {
+                throw problem(
+                        content,
+                        prefix + "twin-reported." + reported.getKey(),
+                        "twin-reported",
+                        "expected sensor type: component, both of letters, digits, '.', '_' or '-' (got '"
+                                + reported.getKey() + ": " + reported.getValue() + "')");
             }
         }
         String filter = isBlank(family.filter()) ? pattern.filter() : family.filter();

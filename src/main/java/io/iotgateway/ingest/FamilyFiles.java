@@ -58,7 +58,8 @@ final class FamilyFiles {
                 parsed.timestampField(),
                 parsed.metadataField(),
                 parsed.rateLimit(),
-                parsed.identityProperty());
+                parsed.identityProperty(),
+                parsed.twinReported());
         Set<ConstraintViolation<FamilyProperties>> violations = validator.validate(family);
         if (!violations.isEmpty()) {
             ConstraintViolation<FamilyProperties> first = violations.stream()

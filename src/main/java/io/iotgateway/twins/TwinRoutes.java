@@ -1,7 +1,10 @@
 package io.iotgateway.twins;
 
 import io.iotgateway.config.GatewayProperties;
+import io.iotgateway.ingest.FamilyTwinMappings;
 import io.iotgateway.telemetry.GatewayExchange;
+import io.iotgateway.telemetry.KafkaHeaders;
+import java.util.Map;
 import org.apache.camel.Exchange;
 import org.apache.camel.builder.RouteBuilder;
 import org.apache.camel.component.kafka.KafkaConstants;
@@ -11,7 +14,7 @@ import org.springframework.stereotype.Component;
 
 /**
  * The twin loop's routes. {@code twins-consume-signals} hears that a device is online (its telemetry) and what it
- * reported (command status changes); {@code twins-publish-twin} writes a twin to the compacted topic;
+ * reported (command status changes, and telemetry its family maps to twin components); {@code twins-publish-twin} writes a twin to the compacted topic;
  * {@code twins-check-open} reconciles open twins and re-publishes what did not reach Kafka.
  */
 @Component
@@ -20,16 +23,19 @@ class TwinRoutes extends RouteBuilder {
 
     private final TwinService service;
     private final TwinTopic topic;
+    private final FamilyTwinMappings families;
     private final String telemetryTopic;
     private final String statusTopic;
 
     TwinRoutes(
             TwinService service,
             TwinTopic topic,
+            FamilyTwinMappings families,
             GatewayProperties gateway,
             @Value("${gateway.commands.status-topic}") String statusTopic) {
         this.service = service;
         this.topic = topic;
+        this.families = families;
         this.telemetryTopic = gateway.topics().telemetry();
         this.statusTopic = statusTopic;
     }
@@ -64,7 +70,15 @@ class TwinRoutes extends RouteBuilder {
         if (statusTopic.equals(source)) {
             service.onCommandStatus(exchange.getMessage().getBody(byte[].class));
         } else {
-            service.onTelemetry(exchange.getMessage().getHeader(KafkaConstants.KEY, String.class));
+            String deviceId = exchange.getMessage().getHeader(KafkaConstants.KEY, String.class);
+            // Only a family that maps telemetry to components costs a parse of the record.
+            Map<String, String> components =
+                    families.reportedComponents(exchange.getMessage().getHeader(KafkaHeaders.FAMILY, String.class));
+            if (!components.isEmpty()) {
+                service.onReportingTelemetry(
+                        deviceId, components, exchange.getMessage().getBody(byte[].class));
+            }
+            service.onTelemetry(deviceId);
         }
     }
 }

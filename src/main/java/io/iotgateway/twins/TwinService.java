@@ -50,6 +50,11 @@ class TwinService implements DisposableBean {
     private static final int PUBLISH_LANES = 2;
     /** The least time between two looks at one device's twin on account of its telemetry. */
     private static final Duration CHECK_INTERVAL = Duration.ofSeconds(1);
+    /**
+     * How long a value reported through telemetry is taken as still recorded: a report through another replica in
+     * the meantime is corrected by the device's next record after this.
+     */
+    private static final Duration REPORT_RECHECK = Duration.ofSeconds(10);
 
     private final TwinStore store;
     private final CommandService commands;
@@ -59,6 +64,8 @@ class TwinService implements DisposableBean {
     private final TwinProperties properties;
     /** Devices with a delta -> when their telemetry is next worth a look; refreshed from MongoDB by the sweep. */
     private final Map<String, Instant> open = new ConcurrentHashMap<>();
+    /** "deviceId\ncomponent" -> the value telemetry last reported and when this instance recorded it. */
+    private final Map<String, Recent> recentReports = new ConcurrentHashMap<>();
     // Publishing waits for Kafka; API callers and consumers must not. One lane per device keeps its records in order.
     private final ExecutorService[] publishers = new ExecutorService[PUBLISH_LANES];
 
@@ -156,6 +163,39 @@ class TwinService implements DisposableBean {
         }
     }
 
+    /**
+     * A telemetry record of a family that maps sensor types to twin components: a mapped reading is the device's
+     * reported value. A value this instance recorded recently is not looked up again, so a device repeating its state
+     * costs no MongoDB round trip.
+     *
+     * @param components sensor type -> twin component, from the record's family
+     */
+    void onReportingTelemetry(String deviceId, Map<String, String> components, byte[] record) {
+        JsonNode telemetry;
+        try {
+            telemetry = json.readTree(record);
+        } catch (IOException e) {
+            return;
+        }
+        String component = components.get(telemetry.path("sensorType").asText(""));
+        JsonNode value = telemetry.path("value");
+        if (deviceId == null || component == null || !value.isNumber()) {
+            return;
+        }
+        Instant now = clock.instant();
+        Recent recent = recentReports.get(recentKey(deviceId, component));
+        if (recent != null
+                && TwinState.same(recent.value(), value.doubleValue())
+                && now.isBefore(recent.at().plus(REPORT_RECHECK))) {
+            return;
+        }
+        report(
+                deviceId,
+                component,
+                value.doubleValue(),
+                instant(telemetry.path("timestamp").asText(null)));
+    }
+
     /** A telemetry record of {@code deviceId}: the device is online, so an open delta may be commanded again. */
     void onTelemetry(String deviceId) {
         Instant due = deviceId == null ? null : open.get(deviceId);
@@ -188,10 +228,12 @@ class TwinService implements DisposableBean {
             TwinState current = read(deviceId);
             TwinState next = current.withReported(component, value, at == null ? now : at);
             if (next == current) {
+                recentReports.put(recentKey(deviceId, component), new Recent(value, now));
                 return;
             }
             Optional<TwinState> written = store.write(current, next, now);
             if (written.isPresent()) {
+                recentReports.put(recentKey(deviceId, component), new Recent(value, now));
                 changed(current, written.get(), now);
                 return;
             }
@@ -370,6 +412,12 @@ class TwinService implements DisposableBean {
             publisher.shutdownNow();
         }
     }
+
+    private static String recentKey(String deviceId, String component) {
+        return deviceId + '\n' + component;
+    }
+
+    private record Recent(double value, Instant at) {}
 
     /** The twin is not at the version the caller named (412). */
     static final class VersionConflictException extends RuntimeException {

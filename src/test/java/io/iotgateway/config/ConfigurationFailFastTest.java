@@ -66,6 +66,9 @@ class ConfigurationFailFastTest {
                 "probe.family.yaml | 'topic: probe/{deviceId}\nschema: classpath:schemas/families/devices.schema.json\n"
                         + "readings:\n  - { sensor-type: t, value-fild: value }\n' "
                         + "| routes/probe.family.yaml: line 4: Unrecognized field \"value-fild\"",
+                "probe.family.yaml | 'topic: probe/{deviceId}\nschema: classpath:schemas/families/devices.schema.json\n"
+                        + "readings:\n  - { sensor-type: t, value-field: value }\ntwin-reported:\n  t: fan speed\n' "
+                        + "| routes/probe.family.yaml: line 5: twin-reported.t: expected sensor type: component",
                 // a route file: the file, the line and the reason
                 "bad.camel.yaml | '- route:\n    id: routing-forward-bad\n    routeConfigurationId: gateway-error-policy\n"
                         + "    from:\n      uri: direct:bad\n      steps:\n        - to: kafak:nowhere\n' "

@@ -73,6 +73,7 @@ class DeviceRateLimiterTest {
                 null,
                 null,
                 limit,
+                null,
                 null);
         return new FamilyCatalog.Family(properties, null, null, null, "test", null, null);
     }

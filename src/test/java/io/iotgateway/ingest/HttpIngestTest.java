@@ -219,6 +219,7 @@ class HttpIngestTest {
                 null,
                 null,
                 null,
+                null,
                 null);
         TopicPattern pattern = TopicPattern.parse(topic);
         return new FamilyCatalog.Family(properties, pattern, pattern.filter(), null, "test", null, null);

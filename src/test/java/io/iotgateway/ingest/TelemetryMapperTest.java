@@ -32,6 +32,7 @@ class TelemetryMapperTest {
             "timestamp",
             "metadata",
             null,
+            null,
             null);
 
     private static final FamilyProperties ROOMS = new FamilyProperties(
@@ -44,6 +45,7 @@ class TelemetryMapperTest {
                     new FamilyProperties.Reading("temperature", null, "temperature", "°C", null),
                     new FamilyProperties.Reading("humidity", null, "humidity", "%", null)),
             "timestamp",
+            null,
             null,
             null,
             null);

@@ -147,6 +147,30 @@ class TwinIT extends GatewayIntegrationTest {
     }
 
     @Test
+    void telemetryItsFamilyMapsToAComponentIsTheReportedValueAndClosesTheDelta() {
+        // devices.family.yaml: twin-reported maps sensor type fan to the component fan; temperature is not mapped.
+        String telemetry = "devices/" + deviceId + "/telemetry";
+        device.publish(telemetry, "{\"sensorType\":\"temperature\",\"value\":21.5}");
+        device.publish(telemetry, "{\"sensorType\":\"fan\",\"value\":30,\"timestamp\":\"2026-12-06T10:00:00Z\"}");
+
+        JsonNode reported = awaitTwin(t -> t.at("/reported/fan").asDouble() == 30.0);
+        assertThat(reported.get("reported").size()).isEqualTo(1);
+        assertThat(reported.at("/metadata/reported/fan/updatedAt").asText()).isEqualTo("2026-12-06T10:00:00Z");
+        assertThat(reported.get("version").asLong()).isEqualTo(1);
+
+        // Nobody takes the command; the device is then set by hand to the desired value and says so in telemetry.
+        assertThat(patch("{\"fan\": 45}").statusCode()).isEqualTo(200);
+        assertThat(twin().at("/delta/fan").asDouble()).isEqualTo(45.0);
+        device.publish(telemetry, "{\"sensorType\":\"fan\",\"value\":45}");
+
+        JsonNode converged = awaitTwin(t -> t.at("/reported/fan").asDouble() == 45.0);
+        assertThat(converged.get("delta")).isEmpty();
+        Document stored = twins().find(Filters.eq("_id", deviceId)).first();
+        assertThat(stored.get("reported", Document.class)).containsEntry("fan", 45.0);
+        assertThat(stored.getBoolean("open")).isFalse();
+    }
+
+    @Test
     void aPatchAgainstAnOlderVersionIsRefusedWith412() throws IOException {
         assertThat(patch("{\"incline\": 2}", "If-Match", "\"0\"").statusCode()).isEqualTo(200);
 
