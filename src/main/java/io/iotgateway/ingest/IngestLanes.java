@@ -1,7 +1,6 @@
 package io.iotgateway.ingest;
 
 import java.util.concurrent.ExecutorService;
-import java.util.function.BiFunction;
 import org.apache.camel.CamelContext;
 import org.apache.camel.Exchange;
 import org.apache.camel.builder.ThreadPoolProfileBuilder;
@@ -19,19 +18,28 @@ import org.apache.camel.util.concurrent.ThreadPoolRejectedPolicy;
 final class IngestLanes {
 
     /** Work runs on the calling thread. */
-    static final IngestLanes NONE = new IngestLanes(new ExecutorService[0], (family, topic) -> topic);
+    static final IngestLanes NONE = new IngestLanes(new ExecutorService[0], (exchange, family, topic) -> topic);
+
+    /** What keeps its order: a message of {@code family} on {@code topic} goes to the lane of this key. */
+    @FunctionalInterface
+    interface OrderKey {
+        /**
+         * @return the key, or null for the topic itself
+         */
+        String of(Exchange exchange, String family, String topic);
+    }
 
     private final ExecutorService[] lanes;
-    private final BiFunction<String, String, String> orderKey;
+    private final OrderKey orderKey;
 
-    private IngestLanes(ExecutorService[] lanes, BiFunction<String, String, String> orderKey) {
+    private IngestLanes(ExecutorService[] lanes, OrderKey orderKey) {
         this.lanes = lanes;
         this.orderKey = orderKey;
     }
 
     /** {@code count} lanes keyed by MQTT topic. */
     static IngestLanes of(CamelContext camel, Object owner, int count) {
-        return of(camel, owner, count, (family, topic) -> topic);
+        return of(camel, owner, count, (exchange, family, topic) -> topic);
     }
 
     /**
@@ -41,7 +49,7 @@ final class IngestLanes {
      * shipped, at full rate, a thousand records a run reached Kafka out of order. (Camel takes a queue size of 0 or
      * less for a direct hand-over, which is no queue at all.) Once the lane is stopped, a task is refused.
      */
-    static IngestLanes of(CamelContext camel, Object owner, int count, BiFunction<String, String, String> orderKey) {
+    static IngestLanes of(CamelContext camel, Object owner, int count, OrderKey orderKey) {
         ThreadPoolProfile oneThreadInOrder = new ThreadPoolProfileBuilder("ingest-lane")
                 .poolSize(1)
                 .maxPoolSize(1)
@@ -64,7 +72,7 @@ final class IngestLanes {
         if (topic == null) {
             return null;
         }
-        String key = orderKey.apply(family, topic);
+        String key = orderKey.of(exchange, family, topic);
         return lanes[Math.floorMod((key == null ? topic : key).hashCode(), lanes.length)];
     }
 }

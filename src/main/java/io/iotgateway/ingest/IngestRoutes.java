@@ -8,11 +8,13 @@ import io.iotgateway.telemetry.GatewayExchange;
 import io.iotgateway.telemetry.RouteIds;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Supplier;
 import org.apache.camel.AsyncProducer;
 import org.apache.camel.Exchange;
 import org.apache.camel.ProducerTemplate;
 import org.apache.camel.builder.RouteBuilder;
 import org.apache.camel.model.RouteDefinition;
+import org.apache.camel.util.function.Suppliers;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.stereotype.Component;
 
@@ -34,8 +36,14 @@ class IngestRoutes extends RouteBuilder {
     private final String identityProperty;
     private final Duration httpTimeout;
     private final ObjectMapper json;
-    private volatile AsyncProducer telemetry;
-    private volatile ProducerTemplate deadLetters;
+    /**
+     * One Kafka producer for the records of every family and of replays, so they share requests; made on first use
+     * (the Kafka component is configured by then) and stopped with Camel, after the routes.
+     */
+    private final Supplier<AsyncProducer> telemetry = Suppliers.memorize(this::startTelemetryProducer);
+
+    private final Supplier<ProducerTemplate> deadLetters =
+            Suppliers.memorize(() -> getCamelContext().createProducerTemplate());
 
     IngestRoutes(
             FamilyCatalog families,
@@ -65,8 +73,7 @@ class IngestRoutes extends RouteBuilder {
                 .routeId("ingest-replay-dead-letter")
                 .errorHandler(noErrorHandler());
         // On the operator's thread: a replay is one message at a time.
-        replay.process(
-                new IngestStep(ingestor::process, null, this::telemetryProducer, router.hookStage(), IngestLanes.NONE));
+        replay.process(new IngestStep(ingestor::process, null, telemetry, router.hookStage(), IngestLanes.NONE));
 
         // HTTP ingest (routes/http-ingest.camel.yaml serves POST /ingest/{family}/{deviceId} and calls this): the same
         // step as a family's MQTT route, but the caller is answered instead of the message being redelivered, so no
@@ -86,7 +93,7 @@ class IngestRoutes extends RouteBuilder {
                                     HttpIngest.checkDevice(exchange, deviceId);
                                 },
                                 family,
-                                this::telemetryProducer,
+                                telemetry,
                                 router.hookStage(),
                                 // HTTP ingest has its own threads
                                 IngestLanes.NONE),
@@ -98,24 +105,20 @@ class IngestRoutes extends RouteBuilder {
 
     /** Sends to the dead-letter route, as the error policy does for an MQTT message. */
     private CompletableFuture<Exchange> deadLetter(Exchange exchange) {
-        ProducerTemplate template = deadLetters;
-        if (template == null) {
-            synchronized (this) {
-                template = deadLetters;
-                if (template == null) {
-                    template = getCamelContext().createProducerTemplate();
-                    deadLetters = template;
-                }
-            }
-        }
-        return template.asyncSend(GatewayExchange.DEAD_LETTER_ENDPOINT, exchange);
+        return deadLetters.get().asyncSend(GatewayExchange.DEAD_LETTER_ENDPOINT, exchange);
     }
 
-    /** The device a topic of the family names, or null when the payload names it. */
-    private String device(String family, String topic) {
-        return families.resolve(family, topic)
-                .map(match -> match.variables().get("deviceId"))
-                .orElse(null);
+    /**
+     * The device a topic of the family names, or null when the payload names it. The match is kept on the exchange,
+     * so the lane does not match the topic against the family's pattern a second time.
+     */
+    private String device(Exchange exchange, String family, String topic) {
+        FamilyCatalog.Match match = families.resolve(family, topic).orElse(null);
+        if (match == null) {
+            return null;
+        }
+        exchange.setProperty(TelemetryIngestor.MATCH, match);
+        return match.variables().get("deviceId");
     }
 
     /** The ingest route of one family, for adding it at run time. */
@@ -137,32 +140,18 @@ class IngestRoutes extends RouteBuilder {
                 .routeId(routeId(name))
                 .routeConfigurationId(GatewayExchange.ERROR_POLICY);
         // Validate, map, publish and run the YAML hooks: what every message of the family goes through.
-        subscription.process(
-                new IngestStep(ingestor::process, name, this::telemetryProducer, router.hookStage(), lanes));
+        subscription.process(new IngestStep(ingestor::process, name, telemetry, router.hookStage(), lanes));
     }
 
-    /**
-     * One Kafka producer for the records of every family and of replays, so they share requests; made on first use
-     * (the Kafka component is configured by then) and stopped with Camel, after the routes.
-     */
-    private AsyncProducer telemetryProducer() {
-        AsyncProducer producer = telemetry;
-        if (producer == null) {
-            synchronized (this) {
-                producer = telemetry;
-                if (producer == null) {
-                    try {
-                        producer = getCamelContext()
-                                .getEndpoint("kafka:{{gateway.topics.telemetry}}")
-                                .createAsyncProducer();
-                        getCamelContext().addService(producer, true, true);
-                    } catch (Exception e) {
-                        throw new IllegalStateException("cannot start the Kafka producer for canonical records", e);
-                    }
-                    telemetry = producer;
-                }
-            }
+    private AsyncProducer startTelemetryProducer() {
+        try {
+            AsyncProducer producer = getCamelContext()
+                    .getEndpoint("kafka:{{gateway.topics.telemetry}}")
+                    .createAsyncProducer();
+            getCamelContext().addService(producer, true, true);
+            return producer;
+        } catch (Exception e) {
+            throw new IllegalStateException("cannot start the Kafka producer for canonical records", e);
         }
-        return producer;
     }
 }

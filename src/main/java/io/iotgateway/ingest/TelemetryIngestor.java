@@ -40,6 +40,9 @@ class TelemetryIngestor {
     /** MQTT 5 user property a device may set to identify a message across redeliveries. */
     static final String MESSAGE_ID_PROPERTY = "message-id";
 
+    /** The family match of the topic when the lane was chosen by it (IngestRoutes), so it is not matched twice. */
+    static final String MATCH = "gateway.ingestMatch";
+
     private static final int MAX_SCHEMA_ERRORS = 5;
     /** Well under MongoDB's document nesting limit (100), which would otherwise fail a whole write batch. */
     static final int MAX_DEPTH = 32;
@@ -93,11 +96,13 @@ class TelemetryIngestor {
         if (messageKey != null) {
             exchange.setProperty(GatewayExchange.MESSAGE_ID, messageKey);
         }
-        FamilyCatalog.Match match = (familyName == null ? families.resolve(topic) : families.resolve(familyName, topic))
-                .orElseThrow(() -> new MessageRejectedException(
-                        RejectReason.UNKNOWN_FAMILY,
-                        "topic '" + Identifiers.printable(topic) + "' matches no device family; expected one of "
-                                + families.patterns()));
+        FamilyCatalog.Match match = exchange.removeProperty(MATCH) instanceof FamilyCatalog.Match matched
+                ? matched
+                : (familyName == null ? families.resolve(topic) : families.resolve(familyName, topic))
+                        .orElseThrow(() -> new MessageRejectedException(
+                                RejectReason.UNKNOWN_FAMILY,
+                                "topic '" + Identifiers.printable(topic)
+                                        + "' matches no device family; expected one of " + families.patterns()));
         String family = match.family().properties().name();
         exchange.setProperty(GatewayExchange.FAMILY, family);
         String topicDeviceId = match.variables().get("deviceId");

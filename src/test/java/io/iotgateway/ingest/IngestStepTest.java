@@ -187,7 +187,7 @@ class IngestStepTest {
         assertThat(byTopic.laneOf(message("bike/b7/speed", 0), "bike"))
                 .isNotSameAs(byTopic.laneOf(message("bike/b7/heartrate", 0), "bike"));
         // keyed by device, as the gateway keys them (the topic's device id)
-        route("direct:send-sync", IngestLanes.of(camel, this, 2, (family, topic) -> topic.split("/")[1]));
+        route("direct:send-sync", IngestLanes.of(camel, this, 2, (exchange, family, topic) -> topic.split("/")[1]));
         AsyncProducer ingest = producer("direct:ingest");
         List<CompletableFuture<Exchange>> sent = new ArrayList<>();
         for (int sequence = 0; sequence < 200; sequence++) {
