@@ -9,6 +9,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -73,6 +74,13 @@ class LiveEventBus {
     }
 
     /** One record from the telemetry, alerts, command status or workout session topic. */
+    /** One poll's records (camel-kafka batching), in their order. */
+    void fromKafkaBatch(Exchange batch) {
+        for (Object record : batch.getMessage().getBody(List.class)) {
+            fromKafka((Exchange) record);
+        }
+    }
+
     void fromKafka(Exchange exchange) {
         String type = typesByTopic.get(exchange.getMessage().getHeader(KafkaConstants.TOPIC, String.class));
         byte[] body = exchange.getMessage().getBody(byte[].class);

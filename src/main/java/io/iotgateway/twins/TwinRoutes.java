@@ -4,6 +4,7 @@ import io.iotgateway.config.GatewayProperties;
 import io.iotgateway.ingest.FamilyTwinMappings;
 import io.iotgateway.telemetry.GatewayExchange;
 import io.iotgateway.telemetry.KafkaHeaders;
+import java.util.List;
 import java.util.Map;
 import org.apache.camel.Exchange;
 import org.apache.camel.builder.RouteBuilder;
@@ -48,10 +49,19 @@ class TwinRoutes extends RouteBuilder {
         // A shared group: each device's records reach one replica. From the latest offset: telemetry from before
         // this group existed says nothing about whether the device is online now.
         from("kafka:" + telemetryTopic + "," + statusTopic
-                        + "?groupId={{gateway.twins.group-id}}&autoOffsetReset=latest")
+                        + "?groupId={{gateway.twins.group-id}}&autoOffsetReset=latest"
+                        // Each poll's records as one exchange (no wait for a fuller batch): every telemetry record
+                        // passes here, and one routed exchange per poll costs less than one per record. A batch
+                        // redelivered after a failure is signalled again, which the twin loop takes as it would
+                        // the same signals twice.
+                        + "&batching=true&maxPollRecords=500")
                 .routeId("twins-consume-signals")
                 .routeConfigurationId(GatewayExchange.ERROR_POLICY)
-                .process(this::signal);
+                .process(batch -> {
+                    for (Object record : batch.getMessage().getBody(List.class)) {
+                        signal((Exchange) record);
+                    }
+                });
 
         // Outside the error policy: the service logs a failed publish and the sweep sends the twin again.
         from(TwinService.PUBLISH_ENDPOINT).routeId("twins-publish-twin").to("kafka:{{gateway.twins.topic}}");

@@ -105,6 +105,7 @@ class ProcessIngestBenchmark {
             ingestOnly.put("gateway.analytics.enabled", "false");
             ingestOnly.put("gateway.live.enabled", "false");
             ingestOnly.put("gateway.commands.enabled", "false");
+            ingestOnly.put("gateway.twins.enabled", "false");
             Measured gatewayIngest;
             double startupSeconds;
             double startupCpuSeconds;
