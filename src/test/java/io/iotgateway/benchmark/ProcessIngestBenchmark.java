@@ -30,6 +30,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
 import java.util.UUID;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Predicate;
@@ -133,6 +134,157 @@ class ProcessIngestBenchmark {
             write(limit, kafkaP99, bridge, gatewayIngest, gatewayShipped, startupSeconds, startupCpuSeconds);
         } finally {
             mongo.shutdownNow();
+        }
+    }
+
+    /**
+     * Start-up of the production jar, every feature on, to its first record in Kafka with the brokers up: run as
+     * {@code java -jar}, extracted ({@code -Djarmode=tools extract}), and extracted with a class data sharing archive
+     * trained two ways (to the context refresh, as the container image does, and through a first record). Needs the
+     * packaged jar ({@code ./mvnw package -DskipTests}, or {@code -Dgateway.jar}); writes
+     * {@code target/benchmark/startup.md}. Run with {@code -Dtest=ProcessIngestBenchmark#startup}.
+     */
+    @Test
+    void startup() throws Exception {
+        InstalledTool.require(
+                MosquittoBroker.installed(), () -> "the benchmark needs Mosquitto (apt install mosquitto)");
+        Path jar = productionJar();
+        Path dir = DIR.resolveSibling("startup");
+        deleteDirectory(dir);
+        Files.createDirectories(dir);
+        Path extracted = dir.resolve("extracted").toAbsolutePath();
+        runJava(
+                dir.resolve("extract.log"),
+                "-Djarmode=tools",
+                "-jar",
+                jar.toString(),
+                "extract",
+                "--destination",
+                extracted.toString());
+        Path app = extracted.resolve(jar.getFileName());
+        int rounds = Integer.getInteger("bench.startRounds", 3);
+        MongoServer mongo = new MongoServer(new MemoryBackend());
+        int mongoPort = EmbeddedBrokers.freePort();
+        mongo.bind("127.0.0.1", mongoPort);
+        try (MosquittoBroker mqtt = MosquittoBroker.startIfInstalled();
+                KafkaCluster kafka = KafkaCluster.start(
+                        dir.resolve("kafka"), 1, PARTITIONS, GATEWAY_TOPIC, "device.telemetry.dlq")) {
+            Loads loads = new Loads(mqtt.url(), kafka.directBootstrap());
+            Map<String, String> settings = gatewaySettings(mqtt.url(), kafka.directBootstrap(), mongoPort);
+
+            Path refreshArchive = dir.resolve("trained-to-refresh.jsa").toAbsolutePath();
+            try (GatewayProcess training = GatewayProcess.startJar(
+                    app,
+                    List.of("-XX:ArchiveClassesAtExit=" + refreshArchive, "-Dspring.context.exit=onRefresh"),
+                    settings,
+                    dir.resolve("training-refresh.log"))) {
+                training.awaitExit(Duration.ofMinutes(3));
+            }
+            Path recordArchive = dir.resolve("trained-to-first-record.jsa").toAbsolutePath();
+            try (GatewayProcess training = GatewayProcess.startJar(
+                    app,
+                    List.of("-XX:ArchiveClassesAtExit=" + recordArchive),
+                    settings,
+                    dir.resolve("training-record.log"))) {
+                loads.awaitFirstRecord(GATEWAY_TOPIC);
+                training.terminate(STOP); // the archive is written as the JVM exits
+            }
+
+            Map<String, List<String>> ways = new LinkedHashMap<>();
+            ways.put("java -jar (the packaged jar)", List.of(jar.toString()));
+            ways.put("extracted", List.of(app.toString()));
+            ways.put(
+                    "extracted + CDS trained to context refresh (as the image)",
+                    List.of(app.toString(), "-XX:SharedArchiveFile=" + refreshArchive));
+            ways.put(
+                    "extracted + CDS trained through a first record",
+                    List.of(app.toString(), "-XX:SharedArchiveFile=" + recordArchive));
+            StringBuilder out = new StringBuilder();
+            out.append("## Start-up benchmark, production jar, ")
+                    .append(LocalDate.now())
+                    .append("\n\n")
+                    .append(String.format(
+                            Locale.ROOT,
+                            "Machine: %d cores, Java %s. Every feature on, Mosquitto and one Kafka broker up as"
+                                    + " processes, MongoDB-wire server in the benchmark's JVM. Time from starting"
+                                    + " the process to the first record of a probe message in Kafka, and the CPU"
+                                    + " the process used until then; %d starts each, in turns.%n%n",
+                            ManagementFactory.getOperatingSystemMXBean().getAvailableProcessors(),
+                            System.getProperty("java.version"),
+                            rounds))
+                    .append("| how it runs | seconds to first record | median | CPU s (median) |\n")
+                    .append("|---|---|---|---|\n");
+            Map<String, List<double[]>> results = new LinkedHashMap<>();
+            for (int round = 0; round < rounds; round++) {
+                int n = 0;
+                for (Map.Entry<String, List<String>> way : ways.entrySet()) {
+                    Path log = dir.resolve("start-" + n++ + "-" + round + ".log");
+                    long started = System.nanoTime();
+                    try (GatewayProcess gateway = GatewayProcess.startJar(
+                            Path.of(way.getValue().get(0)),
+                            way.getValue().subList(1, way.getValue().size()),
+                            settings,
+                            log)) {
+                        loads.awaitFirstRecord(GATEWAY_TOPIC);
+                        double seconds = (System.nanoTime() - started) / 1e9;
+                        double cpu = ProcessCpu.millis(gateway.pid()) / 1000.0;
+                        results.computeIfAbsent(way.getKey(), k -> new ArrayList<>())
+                                .add(new double[] {seconds, cpu});
+                        gateway.terminate(STOP);
+                    }
+                }
+            }
+            results.forEach((way, runs) -> out.append(String.format(
+                    Locale.ROOT,
+                    "| %s | %s | %.1f | %.1f |%n",
+                    way,
+                    String.join(
+                            ", ",
+                            runs.stream()
+                                    .map(r -> String.format(Locale.ROOT, "%.1f", r[0]))
+                                    .toList()),
+                    median(runs, 0),
+                    median(runs, 1))));
+            Path report = Path.of("target", "benchmark", "startup.md");
+            Files.writeString(report, out.toString());
+            System.out.println(out);
+        } finally {
+            mongo.shutdownNow();
+        }
+    }
+
+    private static double median(List<double[]> runs, int column) {
+        double[] values = runs.stream().mapToDouble(r -> r[column]).sorted().toArray();
+        return values[values.length / 2];
+    }
+
+    /** The jar the build packaged (or {@code -Dgateway.jar}). */
+    private static Path productionJar() throws IOException {
+        String given = System.getProperty("gateway.jar", "").strip();
+        if (!given.isEmpty()) {
+            return Path.of(given).toAbsolutePath();
+        }
+        try (var files = Files.list(Path.of("target"))) {
+            return files.filter(f -> f.getFileName().toString().matches("iot-gateway-.*\\.jar"))
+                    .filter(f -> !f.getFileName().toString().endsWith("-plain.jar"))
+                    .findFirst()
+                    .map(Path::toAbsolutePath)
+                    .orElseThrow(() -> new IllegalStateException(
+                            "no packaged jar in target/: run ./mvnw package -DskipTests first, or give -Dgateway.jar"));
+        }
+    }
+
+    private static void runJava(Path log, String... arguments) throws IOException, InterruptedException {
+        List<String> command = new ArrayList<>();
+        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        command.addAll(List.of(arguments));
+        Process process = new ProcessBuilder(command)
+                .redirectErrorStream(true)
+                .redirectOutput(log.toFile())
+                .start();
+        if (!process.waitFor(2, TimeUnit.MINUTES) || process.exitValue() != 0) {
+            process.destroyForcibly();
+            throw new IllegalStateException(String.join(" ", command) + " failed; see " + log);
         }
     }
 

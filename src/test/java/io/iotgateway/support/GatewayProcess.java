@@ -53,14 +53,23 @@ public final class GatewayProcess implements AutoCloseable {
         return start(options.isEmpty() ? List.of() : List.of(options.split("\\s+")), settings, log);
     }
 
+    /** Starts the gateway as {@link #startAsShipped} does, from {@code jar} with {@code jvmOptions} (start-up runs). */
+    public static GatewayProcess startJar(Path jar, List<String> jvmOptions, Map<String, String> settings, Path log) {
+        return start(jvmOptions, jar.toString(), settings, log);
+    }
+
     private static GatewayProcess start(List<String> jvmOptions, Map<String, String> settings, Path log) {
+        return start(jvmOptions, System.getProperty("gateway.jar", "").strip(), settings, log);
+    }
+
+    /** @param jar the jar to run, or empty for the application's classes and dependencies */
+    private static GatewayProcess start(List<String> jvmOptions, String jar, Map<String, String> settings, Path log) {
         Map<String, String> all = new LinkedHashMap<>();
         all.put("server.port", "0");
         all.putAll(settings);
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.addAll(jvmOptions);
-        String jar = System.getProperty("gateway.jar", "").strip();
         if (jar.isEmpty()) {
             // What the production jar holds: the application's classes and runtime dependencies, no test library.
             command.addAll(List.of("-cp", productionClassPath(), IotGatewayApplication.class.getName()));
@@ -110,7 +119,8 @@ public final class GatewayProcess implements AutoCloseable {
         return awaitExit(timeout);
     }
 
-    private int awaitExit(Duration timeout) {
+    /** Waits (bounded) until the process has exited by itself and returns its exit code; kills it after the wait. */
+    public int awaitExit(Duration timeout) {
         try {
             if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
                 process.destroyForcibly();
@@ -132,7 +142,6 @@ public final class GatewayProcess implements AutoCloseable {
         }
     }
 
-    /** Surefire may start tests through a manifest-only jar; it names the real class path in its own property. */
     /** The application's classes and its runtime dependencies, as listed by the build (target/runtime-classpath.txt). */
     static String productionClassPath() {
         Path listed = Path.of("target", "runtime-classpath.txt");
@@ -145,6 +154,7 @@ public final class GatewayProcess implements AutoCloseable {
         }
     }
 
+    /** Surefire may start tests through a manifest-only jar; it names the real class path in its own property. */
     public static String testClassPath() {
         String surefire = System.getProperty("surefire.test.class.path");
         return surefire != null && !surefire.isBlank() ? surefire : System.getProperty("java.class.path");
