@@ -50,7 +50,7 @@ final class AnalyticsTopology {
         Deserializer<Reading> canonical = (topic, bytes) -> Reading.parse(json, bytes);
         Serde<Reading> readingsOnTheWire = JsonSerde.of(json, Reading.class);
         Serde<Reading> canonicalIn = Serdes.serdeFrom(readingsOnTheWire.serializer(), canonical);
-        Serde<SensorStats> stats = JsonSerde.of(json, SensorStats.class);
+        Serde<SensorStats> stats = SensorStatsSerde.of(json);
         Serde<WindowAggregate> aggregates = JsonSerde.of(json, WindowAggregate.class);
         Serde<SessionEvent> sessionEvents = JsonSerde.of(json, SessionEvent.class);
 

@@ -1,6 +1,8 @@
 package io.iotgateway.twins;
 
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
@@ -171,29 +173,46 @@ class TwinService implements DisposableBean {
      * @param components sensor type -> twin component, from the record's family
      */
     void onReportingTelemetry(String deviceId, Map<String, String> components, byte[] record) {
-        JsonNode telemetry;
-        try {
-            telemetry = json.readTree(record);
+        if (deviceId == null || record == null) {
+            return;
+        }
+        String component = null;
+        Double value = null;
+        String timestamp = null;
+        // Read as tokens, and given up at the sensor type when it is not mapped: records of a mapped family that are
+        // not twin state (most of them) cost a few tokens, not a tree.
+        try (JsonParser parser = json.getFactory().createParser(record)) {
+            if (parser.nextToken() != JsonToken.START_OBJECT) {
+                return;
+            }
+            while (parser.nextToken() == JsonToken.FIELD_NAME) {
+                String field = parser.currentName();
+                JsonToken token = parser.nextToken();
+                switch (field) {
+                    case "sensorType" -> {
+                        component = token == JsonToken.VALUE_STRING ? components.get(parser.getText()) : null;
+                        if (component == null) {
+                            return;
+                        }
+                    }
+                    case "value" -> value = token.isNumeric() ? parser.getDoubleValue() : null;
+                    case "timestamp" -> timestamp = token == JsonToken.VALUE_STRING ? parser.getText() : null;
+                    default -> parser.skipChildren();
+                }
+            }
         } catch (IOException e) {
             return;
         }
-        String component = components.get(telemetry.path("sensorType").asText(""));
-        JsonNode value = telemetry.path("value");
-        if (deviceId == null || component == null || !value.isNumber()) {
+        if (component == null || value == null) {
             return;
         }
-        Instant now = clock.instant();
         Recent recent = recentReports.get(recentKey(deviceId, component));
         if (recent != null
-                && TwinState.same(recent.value(), value.doubleValue())
-                && now.isBefore(recent.at().plus(REPORT_RECHECK))) {
+                && TwinState.same(recent.value(), value)
+                && clock.instant().isBefore(recent.at().plus(REPORT_RECHECK))) {
             return;
         }
-        report(
-                deviceId,
-                component,
-                value.doubleValue(),
-                instant(telemetry.path("timestamp").asText(null)));
+        report(deviceId, component, value, instant(timestamp));
     }
 
     /** A telemetry record of {@code deviceId}: the device is online, so an open delta may be commanded again. */

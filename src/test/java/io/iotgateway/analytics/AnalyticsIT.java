@@ -235,9 +235,7 @@ class AnalyticsIT extends GatewayIntegrationTest {
         // both are in the window's state, committed to its changelog
         KAFKA.awaitRecords(
                 "iot-gateway-analytics-analytics-sensor-windows-changelog",
-                r -> r.key().startsWith(id)
-                        && r.value() != null
-                        && json(r.value()).path("count").asLong() == 2,
+                r -> r.key().startsWith(id) && r.value() != null && SensorStatsSerde.read(JSON, r.value()).count == 2,
                 1);
 
         analytics.stop();
