@@ -58,7 +58,10 @@ final class FamilyFiles {
                 parsed.timestampField(),
                 parsed.metadataField(),
                 parsed.rateLimit(),
-                parsed.identityProperty());
+                parsed.identityProperty(),
+                parsed.format(),
+                parsed.descriptor(),
+                parsed.messageType());
         Set<ConstraintViolation<FamilyProperties>> violations = validator.validate(family);
         if (!violations.isEmpty()) {
             ConstraintViolation<FamilyProperties> first = violations.stream()

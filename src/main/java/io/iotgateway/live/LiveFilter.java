@@ -17,7 +17,7 @@ record LiveFilter(Set<String> deviceIds, Set<String> sensorTypes, Set<String> ty
 
     static final LiveFilter ALL = new LiveFilter(Set.of(), Set.of(), Set.of());
 
-    static final Set<String> TYPES = Set.of("telemetry", "alert", "command-report", "session", "twin");
+    static final Set<String> TYPES = Set.of("telemetry", "alert", "command-report", "session", "twin", "status");
 
     boolean matches(LiveEvent event) {
         return (types.isEmpty() || types.contains(event.type()))

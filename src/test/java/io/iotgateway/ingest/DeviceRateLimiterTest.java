@@ -73,6 +73,9 @@ class DeviceRateLimiterTest {
                 null,
                 null,
                 limit,
+                null,
+                null,
+                null,
                 null);
         return new FamilyCatalog.Family(properties, null, null, null, "test", null, null);
     }

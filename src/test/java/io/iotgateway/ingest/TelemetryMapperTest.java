@@ -32,6 +32,9 @@ class TelemetryMapperTest {
             "timestamp",
             "metadata",
             null,
+            null,
+            null,
+            null,
             null);
 
     private static final FamilyProperties ROOMS = new FamilyProperties(
@@ -44,6 +47,9 @@ class TelemetryMapperTest {
                     new FamilyProperties.Reading("temperature", null, "temperature", "°C", null),
                     new FamilyProperties.Reading("humidity", null, "humidity", "%", null)),
             "timestamp",
+            null,
+            null,
+            null,
             null,
             null,
             null);
