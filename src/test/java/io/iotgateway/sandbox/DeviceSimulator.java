@@ -2,6 +2,7 @@ package io.iotgateway.sandbox;
 
 import io.iotgateway.support.SimulatedActuator;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
@@ -39,6 +40,7 @@ class DeviceSimulator implements SmartLifecycle {
     private final String brokerUrl;
     private final Path routes;
     private MeterPayloads meterPayloads;
+    private SimulatedEdgeNode edgeNode;
     private ScheduledExecutorService scheduler;
     private MqttClient client;
     private SimulatedActuator actuators;
@@ -52,7 +54,8 @@ class DeviceSimulator implements SmartLifecycle {
 
     String describe() {
         return BIKES.size() + " bikes, " + VEHICLES.size() + " vehicles, " + ROOMS.size() + " room sensors, "
-                + THERMOSTATS.size() + " generic devices, " + METERS.size() + " Protobuf energy meters;"
+                + THERMOSTATS.size() + " generic devices, " + METERS.size()
+                + " Protobuf energy meters, a Sparkplug B edge node (plant-1/gw-1, 2 pumps);"
                 + " ~3% invalid messages; the bikes' fan, resistance and incline"
                 + " apply commands and report back";
     }
@@ -69,6 +72,13 @@ class DeviceSimulator implements SmartLifecycle {
         }
         // Built from the descriptor set the gateway's meters family reads, as a device's firmware would be.
         meterPayloads = MeterPayloads.load(routes.resolve("meters.desc"));
+        if (Files.isRegularFile(routes.resolve("sparkplug.family.yaml"))) {
+            try {
+                edgeNode = new SimulatedEdgeNode(brokerUrl);
+            } catch (Exception e) {
+                LOG.warn("the simulated Sparkplug B edge node cannot start: {}", e.getMessage());
+            }
+        }
         // The bikes' fans, resistance and incline apply commands and report back, closing the command loop.
         actuators = new SimulatedActuator(brokerUrl, BIKES.toArray(String[]::new));
         scheduler = Executors.newSingleThreadScheduledExecutor(r -> new Thread(r, "device-simulator"));
@@ -84,6 +94,9 @@ class DeviceSimulator implements SmartLifecycle {
         }
         if (actuators != null) {
             actuators.close();
+        }
+        if (edgeNode != null) {
+            edgeNode.close();
         }
         try {
             if (client != null && client.isConnected()) {
@@ -173,6 +186,13 @@ class DeviceSimulator implements SmartLifecycle {
                         "meters/" + METERS.get(i) + "/reading",
                         meterPayloads.reading(
                                 Instant.now(), voltage, current, tick * voltage * current / 3.6e6, i + 1));
+            }
+        }
+        if (edgeNode != null) {
+            try {
+                edgeNode.tick(tick);
+            } catch (Exception e) {
+                LOG.warn("simulated edge node tick failed: {}", e.getMessage());
             }
         }
         if (random.nextDouble() < INVALID_SHARE * 16) {

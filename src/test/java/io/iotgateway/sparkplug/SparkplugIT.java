@@ -7,20 +7,27 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.iotgateway.reload.ReloadManager;
 import io.iotgateway.support.GatewayIntegrationTest;
+import io.iotgateway.support.Http;
 import io.iotgateway.support.KafkaProbe;
+import io.iotgateway.support.LiveConsumer;
 import io.iotgateway.support.RouteSources;
+import io.iotgateway.support.SseStream;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Date;
 import java.util.List;
+import java.util.Map;
 import org.apache.camel.Route;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.web.server.LocalServerPort;
 
 /**
  * The Sparkplug B family ({@code routes/sparkplug.family.yaml}) with real MQTT: an edge node built with Eclipse Tahu
@@ -40,6 +47,9 @@ class SparkplugIT extends GatewayIntegrationTest {
     @Autowired
     ReloadManager reloads;
 
+    @LocalServerPort
+    int port;
+
     private EdgeNode edge;
 
     @BeforeEach
@@ -56,8 +66,20 @@ class SparkplugIT extends GatewayIntegrationTest {
     void birthsMakeDevicesOnlineAndDataByAliasBecomesCanonicalRecords() throws Exception {
         String node = edge.group + "/gw-1";
         String pump = node + "/pump-1";
-        edge.nodeBirth(21.5);
-        edge.deviceBirth("pump-1", 2.0f);
+        LiveConsumer.awaitAssigned(BROKERS.kafkaBootstrap(), WAIT);
+        try (SseStream live = new SseStream(
+                new Http(port).url("/events?type=status&deviceId=" + URLEncoder.encode(pump, StandardCharsets.UTF_8)),
+                Map.of())) {
+            await().atMost(WAIT).until(() -> live.comments().contains("connected"));
+            edge.nodeBirth(21.5);
+            edge.deviceBirth("pump-1", 2.0f);
+            // the pump's birth, live as a status event
+            await().atMost(WAIT).until(() -> live.events("status").size() == 1);
+            assertThat(json.readTree(live.events("status").get(0).data())
+                            .get("status")
+                            .asText())
+                    .isEqualTo("online");
+        }
         Date time = Date.from(java.time.Instant.parse("2026-12-06T12:00:00.125Z"));
         edge.deviceData("pump-1", 2.5f, time);
 
