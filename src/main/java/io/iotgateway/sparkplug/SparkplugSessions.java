@@ -60,6 +60,7 @@ final class SparkplugSessions {
         long seq = -1;
         final Map<Long, String> aliases = new HashMap<>();
         final Map<String, String> units = new HashMap<>();
+        final Map<String, String> types = new HashMap<>();
         final Map<String, Device> devices = new HashMap<>();
     }
 
@@ -67,6 +68,7 @@ final class SparkplugSessions {
         boolean online;
         final Map<Long, String> aliases = new HashMap<>();
         final Map<String, String> units = new HashMap<>();
+        final Map<String, String> types = new HashMap<>();
     }
 
     private final Map<String, Node> nodes = new ConcurrentHashMap<>();
@@ -98,6 +100,7 @@ final class SparkplugSessions {
         node.seq = payload.seq() == null ? 0 : payload.seq();
         node.aliases.clear();
         node.units.clear();
+        node.types.clear();
         // Devices are born again after their node: until then their aliases are unknown.
         List<Status> statuses = new ArrayList<>();
         node.devices.forEach((device, state) -> {
@@ -111,10 +114,10 @@ final class SparkplugSessions {
             if (BD_SEQ.equals(metric.name()) && metric.value() != null) {
                 node.bdSeq = metric.value().longValue();
             }
-            learn(metric, node.aliases, node.units);
+            learn(metric, node.aliases, node.units, node.types);
         }
         statuses.add(0, new Status(topic.nodeId(), true, "NBIRTH", node.bdSeq));
-        return readings(topic, payload, node.aliases, node.units, statuses);
+        return readings(topic, payload, node.aliases, node.units, node.types, statuses);
     }
 
     private Outcome nodeDeath(SparkplugTopic topic, Node node, SparkplugPayload payload) {
@@ -150,7 +153,7 @@ final class SparkplugSessions {
         Device device = new Device();
         device.online = true;
         for (SparkplugPayload.Metric metric : payload.metrics()) {
-            learn(metric, device.aliases, device.units);
+            learn(metric, device.aliases, device.units, device.types);
         }
         node.devices.put(topic.device(), device);
         return readings(
@@ -158,6 +161,7 @@ final class SparkplugSessions {
                 payload,
                 device.aliases,
                 device.units,
+                device.types,
                 List.of(new Status(topic.deviceId(), true, "DBIRTH", node.bdSeq)));
     }
 
@@ -181,9 +185,11 @@ final class SparkplugSessions {
         }
         Map<Long, String> aliases;
         Map<String, String> units;
+        Map<String, String> types;
         if (topic.device() == null) {
             aliases = node.aliases;
             units = node.units;
+            types = node.types;
         } else {
             Device device = node.devices.get(topic.device());
             if (device == null) {
@@ -194,8 +200,9 @@ final class SparkplugSessions {
             }
             aliases = device.aliases;
             units = device.units;
+            types = device.types;
         }
-        return readings(topic, payload, aliases, units, List.of());
+        return readings(topic, payload, aliases, units, types, List.of());
     }
 
     /** Null when the message is in sequence; otherwise why it is not (and a rebirth request). */
@@ -242,13 +249,20 @@ final class SparkplugSessions {
                         Rejection.UNKNOWN_ALIAS, why + ": alias " + metric.alias() + " cannot be resolved", true);
             }
         }
-        Outcome named = readings(topic, payload, Map.of(), Map.of(), List.of());
+        Outcome named = readings(topic, payload, Map.of(), Map.of(), Map.of(), List.of());
         return new Outcome(named.readings(), List.of(), true, null, null, named.skipped());
     }
 
-    private static void learn(SparkplugPayload.Metric metric, Map<Long, String> aliases, Map<String, String> units) {
+    private static void learn(
+            SparkplugPayload.Metric metric,
+            Map<Long, String> aliases,
+            Map<String, String> units,
+            Map<String, String> types) {
         if (metric.name() == null) {
             return;
+        }
+        if (metric.dataType() != null) {
+            types.put(metric.name(), metric.dataType());
         }
         if (metric.alias() != null) {
             aliases.put(metric.alias(), metric.name());
@@ -263,6 +277,7 @@ final class SparkplugSessions {
             SparkplugPayload payload,
             Map<Long, String> aliases,
             Map<String, String> units,
+            Map<String, String> types,
             List<Status> statuses) {
         List<Reading> readings = new ArrayList<>(payload.metrics().size());
         int skipped = 0;
@@ -286,8 +301,9 @@ final class SparkplugSessions {
             }
             String unit = metric.unit() != null ? metric.unit() : units.get(name);
             Long timestamp = metric.timestamp() != null ? metric.timestamp() : payload.timestamp();
-            readings.add(new Reading(
-                    topic.deviceId(), name, metric.value(), unit, timestamp, metric.alias(), metric.dataType()));
+            // DATA may leave the data type out (Sparkplug 3.0 says it should): the birth named it
+            String type = metric.dataType() != null ? metric.dataType() : types.get(name);
+            readings.add(new Reading(topic.deviceId(), name, metric.value(), unit, timestamp, metric.alias(), type));
         }
         return new Outcome(readings, statuses, false, null, null, skipped);
     }

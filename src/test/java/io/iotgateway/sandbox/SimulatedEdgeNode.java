@@ -135,7 +135,9 @@ final class SimulatedEdgeNode implements AutoCloseable {
     }
 
     private void publish(String topic, SparkplugBPayload payload) throws Exception {
-        MqttMessage message = new MqttMessage(encode(payload));
+        // DATA without data types, as Sparkplug 3.0 asks: the births announced them
+        MqttMessage message =
+                new MqttMessage(new SparkplugBPayloadEncoder().getBytes(payload, topic.startsWith("DDATA")));
         message.setQos(1);
         client.publish(PREFIX + topic, message);
     }

@@ -141,7 +141,8 @@ final class EdgeNode implements AutoCloseable {
     }
 
     private byte[] publish(String type, String device, SparkplugBPayload payload) throws Exception {
-        byte[] bytes = new SparkplugBPayloadEncoder().getBytes(payload, false);
+        // As Sparkplug 3.0 asks, DATA leaves the metrics' data types out: the host knows them from the birth.
+        byte[] bytes = new SparkplugBPayloadEncoder().getBytes(payload, type.endsWith("DATA"));
         publishRaw("spBv1.0/" + group + "/" + type + "/" + node + (device == null ? "" : "/" + device), bytes);
         return bytes;
     }

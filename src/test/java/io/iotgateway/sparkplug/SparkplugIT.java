@@ -103,6 +103,8 @@ class SparkplugIT extends GatewayIntegrationTest {
         assertThat(data.get("timestamp").asText()).isEqualTo("2026-12-06T12:00:00.125Z");
         assertThat(data.get("family").asText()).isEqualTo("sparkplug");
         assertThat(data.get("metadata").get("alias").asLong()).isEqualTo(10);
+        // the DDATA left the data type out; the DBIRTH gave it
+        assertThat(data.get("metadata").get("dataType").asText()).isEqualTo("Float");
         assertThat(KafkaProbe.header(records.get(2), "x-source-topic"))
                 .isEqualTo("spBv1.0/" + edge.group + "/DDATA/gw-1/pump-1");
         assertThat(json.readTree(records.get(1).value()).get("sensorType").asText())
