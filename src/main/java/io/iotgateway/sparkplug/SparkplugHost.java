@@ -126,6 +126,12 @@ public class SparkplugHost {
         return new Result(parsed.deviceId(), records, statuses);
     }
 
+    /** Forgets every edge node, as a gateway restart does (the state is in memory): for tests of the recovery. */
+    void forgetAll() {
+        sessions.forgetAll();
+        lastRebirth.clear();
+    }
+
     /** Whether an edge node ({@code group/edgeNode}) is online as far as this host knows. */
     public boolean online(String nodeId) {
         return sessions.online(nodeId);

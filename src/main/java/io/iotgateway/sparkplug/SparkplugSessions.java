@@ -87,6 +87,10 @@ final class SparkplugSessions {
         }
     }
 
+    void forgetAll() {
+        nodes.clear();
+    }
+
     /** Whether the edge node is online (for tests and the status API). */
     boolean online(String nodeId) {
         Node node = nodes.get(nodeId);

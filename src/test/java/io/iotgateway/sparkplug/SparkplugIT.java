@@ -47,6 +47,9 @@ class SparkplugIT extends GatewayIntegrationTest {
     @Autowired
     ReloadManager reloads;
 
+    @Autowired
+    SparkplugHost host;
+
     @LocalServerPort
     int port;
 
@@ -189,6 +192,34 @@ class SparkplugIT extends GatewayIntegrationTest {
         edge.nodeData(21.5);
         KAFKA.awaitKey("device.telemetry", node, 3);
         assertThat(KAFKA.read("device.status", r -> node.equals(r.key()))).hasSize(3);
+    }
+
+    @Test
+    void afterARestartTheFirstDataAsksForARebirthThatRebuildsTheState() throws Exception {
+        String node = edge.group + "/gw-1";
+        String pump = node + "/pump-1";
+        edge.nodeBirth(20.0);
+        edge.deviceBirth("pump-1", 1.0f);
+        edge.deviceData("pump-1", 1.5f, new Date());
+        KAFKA.awaitKey("device.telemetry", pump, 3);
+
+        // what a gateway restart does to the host's state, which lives in memory
+        host.forgetAll();
+        byte[] unknown = edge.deviceData("pump-1", 1.6f, new Date());
+        ConsumerRecord<String, byte[]> dead =
+                KAFKA.awaitKey("device.telemetry.dlq", node, 1).get(0);
+        assertThat(KafkaProbe.header(dead, "x-error-reason")).isEqualTo("sparkplug-unknown-alias");
+        assertThat(dead.value()).isEqualTo(unknown);
+        await().atMost(WAIT).until(edge::rebirthRequested);
+
+        // the edge node answers with its births; its data by alias is resolved again
+        edge.nodeBirth(20.0);
+        edge.deviceBirth("pump-1", 1.7f);
+        edge.deviceData("pump-1", 1.8f, new Date());
+        List<ConsumerRecord<String, byte[]>> records = KAFKA.awaitKey("device.telemetry", pump, 6);
+        JsonNode last = json.readTree(records.get(5).value());
+        assertThat(last.get("sensorType").asText()).isEqualTo("Pressure");
+        assertThat(last.get("value").asDouble()).isEqualTo(1.8, org.assertj.core.data.Offset.offset(1e-6));
     }
 
     @Test
