@@ -106,6 +106,63 @@ final class SparkplugCodec {
         return null;
     }
 
+    /**
+     * A DCMD/NCMD payload that writes {@code value} to {@code metric}, as the data type its birth announced.
+     *
+     * @throws IllegalArgumentException when the metric's data type does not hold a number
+     */
+    byte[] command(String metric, String type, double value, long now) {
+        Object typed;
+        MetricDataType dataType;
+        switch (type) {
+            case "Boolean" -> {
+                dataType = MetricDataType.Boolean;
+                typed = value != 0;
+            }
+            case "Float" -> {
+                dataType = MetricDataType.Float;
+                typed = (float) value;
+            }
+            case "Double", "" -> {
+                dataType = MetricDataType.Double;
+                typed = value;
+            }
+            case "Int8" -> {
+                dataType = MetricDataType.Int8;
+                typed = (byte) Math.round(value);
+            }
+            case "Int16", "UInt8" -> {
+                dataType = "Int16".equals(type) ? MetricDataType.Int16 : MetricDataType.UInt8;
+                typed = (short) Math.round(value);
+            }
+            case "Int32", "UInt16" -> {
+                dataType = "Int32".equals(type) ? MetricDataType.Int32 : MetricDataType.UInt16;
+                typed = (int) Math.round(value);
+            }
+            case "Int64", "UInt32" -> {
+                dataType = "Int64".equals(type) ? MetricDataType.Int64 : MetricDataType.UInt32;
+                typed = Math.round(value);
+            }
+            case "UInt64" -> {
+                dataType = MetricDataType.UInt64;
+                typed = BigInteger.valueOf(Math.round(value));
+            }
+            default ->
+                throw new IllegalArgumentException(
+                        "metric '" + metric + "' is a " + type + ", which a command's number cannot set");
+        }
+        try {
+            SparkplugBPayload payload = new SparkplugBPayload.SparkplugBPayloadBuilder()
+                    .setTimestamp(new Date(now))
+                    .addMetric(new Metric.MetricBuilder(metric, dataType, typed).createMetric())
+                    .createPayload();
+            return new SparkplugBPayloadEncoder().getBytes(payload, false);
+        } catch (Exception e) {
+            throw new IllegalArgumentException(
+                    "cannot encode a command for metric '" + metric + "': " + e.getMessage(), e);
+        }
+    }
+
     /** The NCMD payload that asks an edge node to publish its births again. */
     byte[] rebirthRequest(long now) {
         try {

@@ -47,6 +47,7 @@ public class SparkplugHost {
     private final MeterRegistry meters;
     private final Map<String, Counter> counters = new ConcurrentHashMap<>();
     private final Map<String, Long> lastRebirth = new ConcurrentHashMap<>();
+    private volatile ReadingListener listener;
 
     SparkplugHost(RebirthRequests rebirths, ObjectMapper json, MeterRegistry meters) {
         this.rebirths = rebirths;
@@ -116,14 +117,71 @@ public class SparkplugHost {
             throw new MessageRejectedException(reason, outcome.detail());
         }
         List<TelemetryRecord> records = new ArrayList<>(outcome.readings().size());
+        ReadingListener told = listener;
         for (int i = 0; i < outcome.readings().size(); i++) {
-            records.add(record(family, topic, payload, i, outcome.readings().get(i), receivedAt, decoded.seq()));
+            TelemetryRecord record =
+                    record(family, topic, payload, i, outcome.readings().get(i), receivedAt, decoded.seq());
+            records.add(record);
+            if (told != null) {
+                told.reading(record.deviceId(), record.sensorType(), record.value(), receivedAt);
+            }
         }
         List<StatusEvent> statuses = new ArrayList<>(outcome.statuses().size());
         for (SparkplugSessions.Status status : outcome.statuses()) {
             statuses.add(status(family, topic, status, receivedAt));
         }
         return new Result(parsed.deviceId(), records, statuses);
+    }
+
+    /** Told of every reading the host maps, so a command can be settled when its device reports the new value. */
+    @FunctionalInterface
+    public interface ReadingListener {
+        void reading(String deviceId, String metric, double value, Instant at);
+    }
+
+    /** Registers the one listener (the command service). */
+    public void onReading(ReadingListener listener) {
+        this.listener = listener;
+    }
+
+    /** Whether {@code deviceId} has the shape of a Sparkplug B id ({@code group/edgeNode[/device]}). */
+    public static boolean isSparkplugId(String deviceId) {
+        return deviceId != null && deviceId.indexOf('/') > 0 && target(deviceId).isPresent();
+    }
+
+    /**
+     * The data type of a metric an online Sparkplug device (or edge node) announced in its birth, or empty when the
+     * device is not online or announced no such metric.
+     */
+    public java.util.Optional<String> metricType(String deviceId, String metric) {
+        return target(deviceId).flatMap(device -> sessions.metricType(device, metric));
+    }
+
+    /**
+     * Publishes a DCMD (device) or NCMD (edge node) that sets {@code metric} to {@code value}.
+     *
+     * @throws IllegalArgumentException when the device is unknown or offline, or the metric does not take numbers
+     * @throws RuntimeException when the MQTT broker does not take the command
+     */
+    public void command(String deviceId, String metric, double value) {
+        SparkplugTopic device = target(deviceId)
+                .orElseThrow(() -> new IllegalArgumentException("'" + deviceId + "' is not a Sparkplug B device id"));
+        String type = sessions.metricType(device, metric)
+                .orElseThrow(() -> new IllegalArgumentException("device '" + deviceId
+                        + "' is not online or announced no metric '" + metric + "' in its birth"));
+        byte[] payload = codec.command(metric, type, value, System.currentTimeMillis());
+        rebirths.publish(SparkplugTopic.commandTopic(device.group(), device.edgeNode(), device.device()), payload);
+        count("gateway.sparkplug.commands", "type", device.device() == null ? "NCMD" : "DCMD");
+    }
+
+    private static java.util.Optional<SparkplugTopic> target(String deviceId) {
+        String[] parts = deviceId.split("/", -1);
+        if (parts.length < 2 || parts.length > 3) {
+            return java.util.Optional.empty();
+        }
+        return SparkplugTopic.parse(SparkplugTopic.NAMESPACE + "/" + parts[0] + "/DDATA/" + parts[1]
+                        + (parts.length == 3 ? "/" + parts[2] : ""))
+                .map(t -> new SparkplugTopic(t.group(), "CMD", t.edgeNode(), t.device()));
     }
 
     /** Forgets every edge node, as a gateway restart does (the state is in memory): for tests of the recovery. */

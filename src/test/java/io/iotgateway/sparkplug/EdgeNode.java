@@ -33,6 +33,7 @@ final class EdgeNode implements AutoCloseable {
     final String node;
     private final MqttClient client;
     private final List<SparkplugBPayload> commands = new CopyOnWriteArrayList<>();
+    private final List<String> commandTopics = new CopyOnWriteArrayList<>();
     private long seq;
     private long bdSeq;
 
@@ -45,6 +46,7 @@ final class EdgeNode implements AutoCloseable {
             public void messageArrived(String topic, MqttMessage message) {
                 try {
                     commands.add(new SparkplugBPayloadDecoder().buildFromByteArray(message.getPayload(), null));
+                    commandTopics.add(topic);
                 } catch (Exception e) {
                     throw new IllegalStateException("undecodable command on " + topic, e);
                 }
@@ -69,6 +71,7 @@ final class EdgeNode implements AutoCloseable {
         options.setCleanStart(true);
         client.connect(options);
         client.subscribe("spBv1.0/" + group + "/NCMD/" + node, 0);
+        client.subscribe("spBv1.0/" + group + "/DCMD/" + node + "/+", 0);
     }
 
     /** Whether the gateway asked this node for a rebirth ({@code Node Control/Rebirth} = true). */
@@ -76,6 +79,20 @@ final class EdgeNode implements AutoCloseable {
         return commands.stream()
                 .flatMap(p -> p.getMetrics().stream())
                 .anyMatch(m -> "Node Control/Rebirth".equals(m.getName()) && Boolean.TRUE.equals(m.getValue()));
+    }
+
+    /** The value a DCMD on {@code topic} set {@code metric} to, or null when none arrived. */
+    Object commanded(String topic, String metric) {
+        for (int i = 0; i < commands.size() && i < commandTopics.size(); i++) {
+            if (commandTopics.get(i).equals(topic)) {
+                for (Metric m : commands.get(i).getMetrics()) {
+                    if (metric.equals(m.getName())) {
+                        return m.getValue();
+                    }
+                }
+            }
+        }
+        return null;
     }
 
     void clearCommands() {

@@ -223,6 +223,44 @@ class SparkplugIT extends GatewayIntegrationTest {
     }
 
     @Test
+    void aCommandToASparkplugDeviceIsADcmdSettledByTheDevicesNextData() throws Exception {
+        String pump = edge.group + "/gw-1/pump-1";
+        edge.nodeBirth(20.0);
+        edge.deviceBirth("pump-1", 1.0f);
+        KAFKA.awaitKey("device.status", pump, 1);
+
+        KAFKA.send(
+                "device.commands",
+                pump,
+                ("{\"deviceId\":\"" + pump + "\",\"component\":\"Pressure\",\"command\":\"set\",\"value\":3.5}")
+                        .getBytes(StandardCharsets.UTF_8));
+        String dcmd = "spBv1.0/" + edge.group + "/DCMD/gw-1/pump-1";
+        await().atMost(WAIT).until(() -> edge.commanded(dcmd, "Pressure") != null);
+        // written as the data type the DBIRTH announced
+        assertThat(edge.commanded(dcmd, "Pressure")).isEqualTo(3.5f);
+        await().atMost(WAIT).until(() -> commandStatuses(pump).contains("PENDING"));
+
+        // the device applies it and reports the new value: the command is ACKED
+        edge.deviceData("pump-1", 3.5f, new Date());
+        await().atMost(WAIT).until(() -> commandStatuses(pump).equals(List.of("ACKED")));
+
+        // a metric the birth did not announce is refused, as an unknown component
+        KAFKA.send(
+                "device.commands",
+                pump,
+                ("{\"deviceId\":\"" + pump + "\",\"component\":\"Speed\",\"command\":\"set\",\"value\":1}")
+                        .getBytes(StandardCharsets.UTF_8));
+        ConsumerRecord<String, byte[]> refused = KAFKA.awaitRecords(
+                        "device.telemetry.dlq",
+                        r -> "unknown-component".equals(KafkaProbe.header(r, "x-error-reason"))
+                                && String.valueOf(KafkaProbe.header(r, "x-error-detail"))
+                                        .contains(pump),
+                        1)
+                .get(0);
+        assertThat(KafkaProbe.header(refused, "x-error-detail")).contains("Speed");
+    }
+
+    @Test
     void aPayloadThatIsNotSparkplugIsDeadLetteredAsNotProtobuf() throws Exception {
         byte[] garbage = "{\"temperature\": 20}".getBytes(java.nio.charset.StandardCharsets.UTF_8);
         edge.publishRaw("spBv1.0/" + edge.group + "/NDATA/gw-1", garbage);
