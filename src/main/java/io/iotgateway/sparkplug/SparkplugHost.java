@@ -42,15 +42,15 @@ public class SparkplugHost {
 
     private final SparkplugSessions sessions = new SparkplugSessions();
     private final SparkplugCodec codec = new SparkplugCodec();
-    private final RebirthRequests rebirths;
+    private final SparkplugPublisher publisher;
     private final ObjectMapper json;
     private final MeterRegistry meters;
     private final Map<String, Counter> counters = new ConcurrentHashMap<>();
     private final Map<String, Long> lastRebirth = new ConcurrentHashMap<>();
     private volatile ReadingListener listener;
 
-    SparkplugHost(RebirthRequests rebirths, ObjectMapper json, MeterRegistry meters) {
-        this.rebirths = rebirths;
+    SparkplugHost(SparkplugPublisher publisher, ObjectMapper json, MeterRegistry meters) {
+        this.publisher = publisher;
         this.json = json;
         this.meters = meters;
     }
@@ -170,7 +170,7 @@ public class SparkplugHost {
                 .orElseThrow(() -> new IllegalArgumentException("device '" + deviceId
                         + "' is not online or announced no metric '" + metric + "' in its birth"));
         byte[] payload = codec.command(metric, type, value, System.currentTimeMillis());
-        rebirths.publish(SparkplugTopic.commandTopic(device.group(), device.edgeNode(), device.device()), payload);
+        publisher.publish(SparkplugTopic.commandTopic(device.group(), device.edgeNode(), device.device()), payload);
         count("gateway.sparkplug.commands", "type", device.device() == null ? "NCMD" : "DCMD");
     }
 
@@ -203,7 +203,7 @@ public class SparkplugHost {
         }
         lastRebirth.put(topic.nodeId(), now);
         try {
-            rebirths.request(topic.group(), topic.edgeNode(), codec.rebirthRequest(System.currentTimeMillis()));
+            publisher.request(topic.group(), topic.edgeNode(), codec.rebirthRequest(System.currentTimeMillis()));
             count("gateway.sparkplug.rebirth.requests", "result", "sent");
         } catch (RuntimeException e) {
             // The edge node's next message asks again once the hold-off has passed; the message itself goes on.

@@ -5,9 +5,9 @@ import org.apache.camel.ProducerTemplate;
 import org.apache.camel.component.paho.mqtt5.PahoMqtt5Constants;
 import org.springframework.stereotype.Component;
 
-/** Publishes Sparkplug B commands (NCMD, DCMD) to the MQTT broker with the gateway's own client. */
+/** Publishes Sparkplug B commands (NCMD, DCMD: rebirth requests and commands) with the gateway's own MQTT client. */
 @Component
-class RebirthRequests {
+class SparkplugPublisher {
 
     /** Its own client id: the Sparkplug family's subscription already uses {@code <client-id>-sparkplug}. */
     static final String ENDPOINT =
@@ -16,7 +16,7 @@ class RebirthRequests {
     private final CamelContext camel;
     private volatile ProducerTemplate template;
 
-    RebirthRequests(CamelContext camel) {
+    SparkplugPublisher(CamelContext camel) {
         this.camel = camel;
     }
 
