@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.iotgateway.errors.MessageRejectedException;
 import io.iotgateway.errors.RejectReason;
+import io.iotgateway.sparkplug.SparkplugHost;
 import io.iotgateway.telemetry.GatewayExchange;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.nio.charset.StandardCharsets;
@@ -12,8 +13,10 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.Supplier;
 import org.apache.camel.Exchange;
@@ -44,16 +47,27 @@ public class CommandService {
     private final Clock clock;
     private final CommandProperties properties;
 
+    private final SparkplugHost sparkplug;
+
+    /**
+     * Sparkplug B commands published and not yet seen applied, by device and metric: Sparkplug has no command report,
+     * the device's next DATA with the commanded value settles it. In memory (a restart leaves them to time out).
+     */
+    private final Map<String, Command> openSparkplug = new ConcurrentHashMap<>();
+
     CommandService(
             CommandStore store,
             CommandTopics topics,
             ProducerTemplate producer,
             MeterRegistry meters,
             Clock clock,
-            CommandProperties properties) {
+            CommandProperties properties,
+            SparkplugHost sparkplug) {
         this.store = store;
         this.topics = topics;
-        this.validator = new CommandValidator(properties.components());
+        this.sparkplug = sparkplug;
+        this.validator = new CommandValidator(properties.components(), sparkplug::metricType);
+        sparkplug.onReading(this::sparkplugReading);
         this.producer = producer;
         this.meters = meters;
         this.clock = clock;
@@ -165,7 +179,37 @@ public class CommandService {
         return Command.accepted(request, source, now, now.plus(properties.timeout()));
     }
 
+    /** A Sparkplug device reported a metric: a command it was waiting for with this value is ACKED. */
+    private void sparkplugReading(String deviceId, String metric, double value, Instant at) {
+        if (openSparkplug.isEmpty()) {
+            return;
+        }
+        Command open = openSparkplug.get(deviceId + '\0' + metric);
+        // float metrics come back rounded to float precision
+        if (open != null
+                && Math.abs(open.value() - value) <= 1e-6 * Math.max(1, Math.abs(value))
+                && openSparkplug.remove(deviceId + '\0' + metric, open)) {
+            store.settle(open.commandId(), CommandStatus.ACKED, Map.<String, Object>of("value", value), null, at);
+        }
+    }
+
+    private Command publishSparkplug(Command command) {
+        Instant publishedAt = clock.instant();
+        try {
+            sparkplug.command(command.deviceId(), command.component(), command.value());
+        } catch (IllegalArgumentException e) {
+            throw new IllegalStateException(e.getMessage(), e);
+        }
+        openSparkplug.put(command.deviceId() + '\0' + command.component(), command);
+        store.markPublished(command.commandId(), publishedAt);
+        count("accepted");
+        return command.withPublishedAt(publishedAt);
+    }
+
     private Command publish(Command command) {
+        if (SparkplugHost.isSparkplugId(command.deviceId())) {
+            return publishSparkplug(command);
+        }
         long deadline = System.nanoTime() + IN_FLIGHT_WAIT.toNanos();
         Exchange sent;
         Instant publishedAt;

@@ -8,13 +8,16 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import io.iotgateway.errors.MessageRejectedException;
 import io.iotgateway.errors.RejectReason;
+import io.iotgateway.sparkplug.SparkplugHost;
 import io.iotgateway.telemetry.Identifiers;
 import io.iotgateway.telemetry.JsonPayloads;
 import java.io.IOException;
 import java.util.Iterator;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.function.BiFunction;
 import java.util.function.Supplier;
 import java.util.regex.Pattern;
 
@@ -37,9 +40,21 @@ final class CommandValidator {
             .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
             .build();
     private final Map<String, CommandProperties.Component> components;
+    private final BiFunction<String, String, Optional<String>> sparkplugMetrics;
 
     CommandValidator(Map<String, CommandProperties.Component> components) {
+        this(components, (device, metric) -> Optional.empty());
+    }
+
+    /**
+     * @param sparkplugMetrics the data type of a metric a Sparkplug B device (id {@code group/edgeNode[/device]})
+     *     announced in its birth, empty when it is not online or has no such metric: its components are its metrics
+     */
+    CommandValidator(
+            Map<String, CommandProperties.Component> components,
+            BiFunction<String, String, Optional<String>> sparkplugMetrics) {
         this.components = Map.copyOf(components);
+        this.sparkplugMetrics = sparkplugMetrics;
     }
 
     /**
@@ -51,11 +66,24 @@ final class CommandValidator {
     CommandRequest validate(String deviceId, String component, byte[] body, Supplier<String> defaultCommandId) {
         JsonNode command = parse(body);
         String device = agree("deviceId", deviceId, command, RejectReason.DEVICE_ID_MISMATCH);
-        if (!Identifiers.isValid(device)) {
+        boolean sparkplug = SparkplugHost.isSparkplugId(device);
+        if (!sparkplug && !Identifiers.isValid(device)) {
             throw reject(RejectReason.INVALID_COMMAND, "deviceId '" + device + "' must be 1-128 of A-Z a-z 0-9 . _ -");
         }
         String componentName = agree("component", component, command, RejectReason.INVALID_COMMAND);
-        CommandProperties.Component range = components.get(componentName);
+        // A Sparkplug device's components are the metrics of its birth, in the range their data type holds.
+        CommandProperties.Component range = sparkplug
+                ? sparkplugMetrics
+                        .apply(device, componentName)
+                        .map(type -> new CommandProperties.Component(-Double.MAX_VALUE, Double.MAX_VALUE))
+                        .orElse(null)
+                : components.get(componentName);
+        if (range == null && sparkplug) {
+            throw reject(
+                    RejectReason.UNKNOWN_COMPONENT,
+                    "Sparkplug B device '" + device + "' is not online or announced no metric '" + componentName
+                            + "' in its birth");
+        }
         if (range == null) {
             throw reject(
                     RejectReason.UNKNOWN_COMPONENT,

@@ -4,6 +4,8 @@ package io.iotgateway.errors;
 public enum RejectReason {
     PAYLOAD_TOO_LARGE("payload-too-large"),
     NOT_JSON("not-json"),
+    /** A {@code format: protobuf} family's payload is not a message of the family's type. */
+    NOT_PROTOBUF("not-protobuf"),
     SCHEMA_VIOLATION("schema-violation"),
     DEVICE_ID_MISMATCH("device-id-mismatch"),
     /** The identity the broker attached (configured MQTT 5 user property) is missing or another device's. */
@@ -13,6 +15,10 @@ public enum RejectReason {
     /** The device sends faster than its allowance (gateway.ingest.rate-limit, or the family's rate-limit). */
     RATE_LIMITED("rate-limited"),
     UNKNOWN_FAMILY("unknown-family"),
+    /** Sparkplug B: a metric alias the edge node's or device's BIRTH did not announce (or no BIRTH was seen). */
+    SPARKPLUG_UNKNOWN_ALIAS("sparkplug-unknown-alias"),
+    /** Sparkplug B: a {@code seq} gap; the edge node's data is unusable until its next NBIRTH. */
+    SPARKPLUG_OUT_OF_SEQUENCE("sparkplug-out-of-sequence"),
     INVALID_RECORD("invalid-record"),
     INVALID_COMMAND("invalid-command"),
     UNKNOWN_COMPONENT("unknown-component"),

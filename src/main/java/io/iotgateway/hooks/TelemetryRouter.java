@@ -174,6 +174,10 @@ public class TelemetryRouter {
         }
         Map<String, Guard> guarded = guards;
         List<TelemetryRecord> records = records(exchange);
+        if (records.isEmpty()) {
+            // hooks see a message through its records (a Sparkplug DEATH or command has none)
+            return List.of();
+        }
         List<HookCall> calls = new ArrayList<>();
         if (!onMessage.isEmpty()) {
             addAdmitted(calls, onMessage, guarded, exchange, records, -1);

@@ -10,6 +10,7 @@ import io.iotgateway.config.GatewayProperties;
 import io.iotgateway.config.InvalidConfigurationException;
 import io.iotgateway.reload.InvalidSourceException;
 import io.iotgateway.reload.RoutesProperties;
+import io.iotgateway.sparkplug.SparkplugTopic;
 import jakarta.validation.Validator;
 import java.io.IOException;
 import java.io.InputStream;
@@ -171,7 +172,14 @@ class FamilyCatalog implements FamilyTwinMappings {
         if (family == null) {
             return Optional.empty();
         }
-        return family.pattern().match(topic).map(variables -> new Match(family, variables));
+        TopicPattern pattern = family.pattern();
+        if (pattern == null) {
+            // Sparkplug B: the edge node is the unit of order, rate limit and identity (the host checks the rest)
+            return topic != null && topic.startsWith(SparkplugTopic.NAMESPACE + "/")
+                    ? Optional.of(new Match(family, Map.of("deviceId", SparkplugTopic.nodeIdOf(topic))))
+                    : Optional.empty();
+        }
+        return pattern.match(topic).map(variables -> new Match(family, variables));
     }
 
     /** The first family (in start-up order) that owns {@code topic}, with the variables it binds. */
@@ -186,7 +194,9 @@ class FamilyCatalog implements FamilyTwinMappings {
     }
 
     List<String> patterns() {
-        return all().stream().map(f -> f.pattern().toString()).toList();
+        return all().stream()
+                .map(f -> f.pattern() == null ? f.filter() : f.pattern().toString())
+                .toList();
     }
 
     private List<Path> familyFiles() {
@@ -211,6 +221,15 @@ class FamilyCatalog implements FamilyTwinMappings {
     private Family compile(String key, FamilyProperties family, String source, Path file, String content)
             throws InvalidSourceException {
         String prefix = key.isEmpty() ? "" : key + ".";
+        if (family.sparkplug()) {
+            return compileSparkplug(prefix, family, source, content);
+        }
+        if (isBlank(family.topic())) {
+            throw problem(content, prefix + "topic", "topic", "must not be blank");
+        }
+        if (family.readings() == null || family.readings().isEmpty()) {
+            throw problem(content, prefix + "readings", "readings", "must not be empty");
+        }
         TopicPattern pattern;
         try {
             pattern = TopicPattern.parse(family.topic());
@@ -249,17 +268,124 @@ class FamilyCatalog implements FamilyTwinMappings {
             }
         }
         String filter = isBlank(family.filter()) ? pattern.filter() : family.filter();
-        String schemaLocation = schemaLocation(family.schema(), file);
-        JsonSchema schema = loadSchema(content, prefix + "schema", schemaLocation);
-        return new Family(family, pattern, filter, schema, source, schemaLocation, content);
+        ProtobufPayloads protobuf = null;
+        String descriptorLocation = null;
+        if (family.protobuf()) {
+            if (isBlank(family.descriptor())) {
+                throw problem(
+                        content,
+                        prefix + "descriptor",
+                        "format",
+                        "expected the compiled descriptor set of a"
+                                + " protobuf family (protoc --include_imports --descriptor_set_out=<name>.desc <name>.proto)");
+            }
+            if (isBlank(family.messageType())) {
+                throw problem(
+                        content,
+                        prefix + "message-type",
+                        "format",
+                        "expected the payload's fully qualified message type, e.g. meter.Reading");
+            }
+            descriptorLocation = relativeTo(family.descriptor(), file);
+            protobuf = loadDescriptor(content, prefix + "descriptor", descriptorLocation, family.messageType());
+        } else {
+            if (isBlank(family.schema())) {
+                throw problem(content, prefix + "schema", "schema", "must not be blank");
+            }
+            if (!isBlank(family.descriptor()) || !isBlank(family.messageType())) {
+                throw problem(
+                        content,
+                        prefix + (isBlank(family.descriptor()) ? "message-type" : "descriptor"),
+                        isBlank(family.descriptor()) ? "message-type" : "descriptor",
+                        "only for 'format: protobuf' families; this one is JSON");
+            }
+        }
+        String schemaLocation = isBlank(family.schema()) ? null : relativeTo(family.schema(), file);
+        JsonSchema schema = schemaLocation == null ? null : loadSchema(content, prefix + "schema", schemaLocation);
+        return new Family(
+                family, pattern, filter, schema, source, schemaLocation, content, protobuf, descriptorLocation);
     }
 
-    /** A schema given as a plain path is relative to its family file, so a family and its schema travel together. */
-    private static String schemaLocation(String schema, Path file) {
-        if (file == null || schema.contains(":")) {
-            return schema;
+    /**
+     * A Sparkplug B family: its topics ({@code spBv1.0/...}) and mapping are the spec's. It has no topic pattern, which
+     * is how a match tells it from the others.
+     */
+    private static Family compileSparkplug(String prefix, FamilyProperties family, String source, String content)
+            throws InvalidSourceException {
+        for (String unused : List.of("topic", "schema", "descriptor", "message-type", "device-id-field")) {
+            String value =
+                    switch (unused) {
+                        case "topic" -> family.topic();
+                        case "schema" -> family.schema();
+                        case "descriptor" -> family.descriptor();
+                        case "message-type" -> family.messageType();
+                        default -> family.deviceIdField();
+                    };
+            if (!isBlank(value)) {
+                throw problem(
+                        content,
+                        prefix + unused,
+                        unused,
+                        "not for 'format: sparkplug' families: Sparkplug B fixes" + " topics ("
+                                + SparkplugTopic.NAMESPACE + "/{group}/{type}/{edge node}[/{device}]) and payloads");
+            }
         }
-        return "file:" + file.getParent().resolve(schema).normalize();
+        if (family.readings() != null && !family.readings().isEmpty()) {
+            throw problem(
+                    content,
+                    prefix + "readings",
+                    "readings",
+                    "not for 'format: sparkplug' families: every metric is a reading, named by its metric name");
+        }
+        String filter = isBlank(family.filter()) ? SparkplugTopic.NAMESPACE + "/#" : family.filter();
+        if (!filter.startsWith(SparkplugTopic.NAMESPACE + "/")) {
+            throw problem(
+                    content,
+                    prefix + "filter",
+                    "filter",
+                    "'" + filter + "' is not within " + SparkplugTopic.NAMESPACE + "/; expected e.g. "
+                            + SparkplugTopic.NAMESPACE + "/# or " + SparkplugTopic.NAMESPACE + "/plant-1/#");
+        }
+        return new Family(family, null, filter, null, source, null, content, null, null);
+    }
+
+    private ProtobufPayloads loadDescriptor(String content, String key, String location, String messageType)
+            throws InvalidSourceException {
+        if (location.endsWith(".proto")) {
+            throw problem(
+                    content,
+                    key,
+                    "descriptor",
+                    "'" + location + "' is .proto source; the gateway reads the"
+                            + " compiled descriptor set: protoc --include_imports --descriptor_set_out=<name>.desc <name>.proto");
+        }
+        Resource resource = resources.getResource(location);
+        if (!resource.exists()) {
+            throw problem(
+                    content,
+                    key,
+                    "descriptor",
+                    "no descriptor set at '" + location
+                            + "' (expected classpath:..., file:... or a path relative to the family file)");
+        }
+        try (InputStream in = resource.getInputStream()) {
+            return ProtobufPayloads.fromDescriptorSet(in.readAllBytes(), messageType);
+        } catch (IOException e) {
+            throw problem(content, key, "descriptor", "cannot read '" + location + "': " + e.getMessage());
+        } catch (IllegalArgumentException e) {
+            throw problem(content, key, "descriptor", "'" + location + "': " + e.getMessage());
+        }
+    }
+
+    /**
+     * A schema or descriptor given as a plain path is relative to its family file, so a family and the files it uses
+     * travel together.
+     */
+    private static String relativeTo(String location, Path file) {
+        if (file == null || location.contains(":")) {
+            return location;
+        }
+        return "file:" + file.getParent().resolve(location).normalize();
     }
 
     private JsonSchema loadSchema(String content, String key, String location) throws InvalidSourceException {
@@ -290,8 +416,11 @@ class FamilyCatalog implements FamilyTwinMappings {
 
     /**
      * @param source the family file, or "application.yaml"
-     * @param schemaLocation where the payload schema was read from
+     * @param schema the payload's JSON Schema, or null (a protobuf family may go without)
+     * @param schemaLocation where the payload schema was read from, or null
      * @param content the family file's content (null for application.yaml entries)
+     * @param protobuf the decoder of a {@code format: protobuf} family, null for a JSON family
+     * @param descriptorLocation where a protobuf family's descriptor set was read from, or null
      */
     record Family(
             FamilyProperties properties,
@@ -300,10 +429,29 @@ class FamilyCatalog implements FamilyTwinMappings {
             JsonSchema schema,
             String source,
             String schemaLocation,
-            String content) {
+            String content,
+            ProtobufPayloads protobuf,
+            String descriptorLocation) {
+
+        /** A JSON family. */
+        Family(
+                FamilyProperties properties,
+                TopicPattern pattern,
+                String filter,
+                JsonSchema schema,
+                String source,
+                String schemaLocation,
+                String content) {
+            this(properties, pattern, filter, schema, source, schemaLocation, content, null, null);
+        }
 
         String name() {
             return properties.name();
+        }
+
+        /** A Sparkplug B family (which has no topic pattern of its own). */
+        boolean sparkplug() {
+            return pattern == null;
         }
     }
 

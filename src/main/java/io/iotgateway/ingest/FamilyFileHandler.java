@@ -15,7 +15,8 @@ import org.apache.camel.Route;
 import org.springframework.stereotype.Component;
 
 /**
- * Hot reload of {@code *.family.yaml} files and the {@code *.schema.json} files they use. A family edit that keeps
+ * Hot reload of {@code *.family.yaml} files and the {@code *.schema.json} and descriptor set ({@code *.desc}) files
+ * they use. A family edit that keeps
  * the subscription filter swaps the compiled family atomically: the running subscription carries on and the next
  * message uses the new mapping, so nothing is reconnected. A new filter, a new family or a deleted one adds or removes
  * just that family's {@code ingest-receive-<family>} route. Other families never notice.
@@ -24,6 +25,9 @@ import org.springframework.stereotype.Component;
 class FamilyFileHandler implements SourceHandler {
 
     private static final String SCHEMA_SUFFIX = ".schema.json";
+
+    /** Compiled descriptor sets of protobuf families, by the extensions protoc users give them. */
+    private static final List<String> DESCRIPTOR_SUFFIXES = List.of(".desc", ".binpb", ".protoset", ".pb");
 
     private final FamilyCatalog catalog;
     private final IngestRoutes routes;
@@ -43,7 +47,11 @@ class FamilyFileHandler implements SourceHandler {
     public boolean accepts(Path file) {
         String name = file.getFileName().toString();
         return directory.equals(file.getParent())
-                && (name.endsWith(FamilyCatalog.FAMILY_SUFFIX) || name.endsWith(SCHEMA_SUFFIX));
+                && (name.endsWith(FamilyCatalog.FAMILY_SUFFIX) || name.endsWith(SCHEMA_SUFFIX) || isDescriptor(name));
+    }
+
+    private static boolean isDescriptor(String name) {
+        return DESCRIPTOR_SUFFIXES.stream().anyMatch(name::endsWith);
     }
 
     @Override
@@ -53,7 +61,9 @@ class FamilyFileHandler implements SourceHandler {
 
     @Override
     public List<String> apply(Path file, String content) throws InvalidSourceException {
-        if (file.getFileName().toString().endsWith(SCHEMA_SUFFIX)) {
+        String fileName = file.getFileName().toString();
+        if (fileName.endsWith(SCHEMA_SUFFIX) || isDescriptor(fileName)) {
+            // used by families, which re-read it when they are re-applied (dependents)
             return List.of();
         }
         Optional<FamilyCatalog.Family> current = bySource(file);
@@ -94,16 +104,18 @@ class FamilyFileHandler implements SourceHandler {
         return List.of(routeId);
     }
 
-    /** A schema edit re-applies the families that use it (they re-read it when compiled). */
+    /** A schema or descriptor set edit re-applies the families that use it (they re-read it when compiled). */
     @Override
     public List<Path> dependents(Path file) {
-        if (!file.getFileName().toString().endsWith(SCHEMA_SUFFIX)) {
+        String name = file.getFileName().toString();
+        if (!name.endsWith(SCHEMA_SUFFIX) && !isDescriptor(name)) {
             return List.of();
         }
         String location = "file:" + file;
         List<Path> families = new ArrayList<>();
         for (FamilyCatalog.Family family : catalog.all()) {
-            if (location.equals(family.schemaLocation()) && family.content() != null) {
+            if ((location.equals(family.schemaLocation()) || location.equals(family.descriptorLocation()))
+                    && family.content() != null) {
                 families.add(Path.of(family.source()));
             }
         }

@@ -59,6 +59,9 @@ final class FamilyFiles {
                 parsed.metadataField(),
                 parsed.rateLimit(),
                 parsed.identityProperty(),
+                parsed.format(),
+                parsed.descriptor(),
+                parsed.messageType(),
                 parsed.twinReported());
         Set<ConstraintViolation<FamilyProperties>> violations = validator.validate(family);
         if (!violations.isEmpty()) {

@@ -140,6 +140,15 @@ final class HttpIngest implements Processor {
                             + familyNames.get());
             return;
         }
+        if (family.get().sparkplug()) {
+            // Sparkplug B is a protocol over MQTT (sessions, seq, births): a lone HTTP payload has no place in it.
+            answer(
+                    in,
+                    404,
+                    RejectReason.UNKNOWN_FAMILY.code(),
+                    "family '" + familyName + "' is Sparkplug B, which devices send over MQTT only");
+            return;
+        }
         String topic;
         try {
             topic = topic(family.get(), deviceId, request);

@@ -98,7 +98,12 @@ final class IngestStep extends AsyncProcessorSupport {
         if (stage == Stage.HOOKS) {
             return hooks.process(exchange, callback);
         }
-        exchange.getMessage().setBody(exchange.getProperty(BATCH, List.class));
+        List<?> batch = exchange.getProperty(BATCH, List.class);
+        if (batch.isEmpty()) {
+            // a message that yields no record (a Sparkplug DEATH of an old session, a command): nothing to send
+            return afterPublish(exchange, callback);
+        }
+        exchange.getMessage().setBody(batch);
         AsyncProducer producer = telemetry.get();
         Endpoint kafka = producer.getEndpoint();
         // The events a `to` would fire, which the gateway's Kafka meters (operations/ExchangeMetrics) are read from.

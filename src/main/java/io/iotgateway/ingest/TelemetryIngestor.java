@@ -4,14 +4,18 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.ObjectReader;
+import com.networknt.schema.JsonSchema;
 import com.networknt.schema.ValidationMessage;
 import io.iotgateway.config.GatewayProperties;
 import io.iotgateway.errors.MessageRejectedException;
 import io.iotgateway.errors.RejectReason;
 import io.iotgateway.hooks.TelemetryRouter;
+import io.iotgateway.sparkplug.SparkplugHost;
+import io.iotgateway.sparkplug.SparkplugTopic;
 import io.iotgateway.telemetry.GatewayExchange;
 import io.iotgateway.telemetry.Identifiers;
 import io.iotgateway.telemetry.JsonPayloads;
+import io.iotgateway.telemetry.KafkaHeaders;
 import io.iotgateway.telemetry.MqttUserProperties;
 import io.iotgateway.telemetry.TelemetryRecord;
 import io.micrometer.core.instrument.Counter;
@@ -26,8 +30,11 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Collectors;
 import org.apache.camel.Exchange;
 import org.apache.camel.Message;
+import org.apache.camel.component.kafka.KafkaConstants;
 import org.apache.camel.component.paho.mqtt5.PahoMqtt5Constants;
+import org.apache.camel.support.DefaultMessage;
 import org.eclipse.paho.mqttv5.common.packet.UserProperty;
+import org.springframework.beans.factory.annotation.Value;
 import org.springframework.stereotype.Component;
 
 /**
@@ -56,6 +63,8 @@ class TelemetryIngestor {
     private final int maxPayloadBytes;
     private final DeviceRateLimiter rateLimiter;
     private final String identityProperty;
+    private final SparkplugHost sparkplug;
+    private final String statusTopic;
 
     TelemetryIngestor(
             FamilyCatalog families,
@@ -64,7 +73,9 @@ class TelemetryIngestor {
             MeterRegistry meters,
             Clock clock,
             GatewayProperties properties,
-            DeviceRateLimiter rateLimiter) {
+            DeviceRateLimiter rateLimiter,
+            SparkplugHost sparkplug,
+            @Value("${gateway.topics.status:device.status}") String statusTopic) {
         this.families = families;
         this.router = router;
         this.reader = JsonPayloads.strictReader(json);
@@ -73,6 +84,8 @@ class TelemetryIngestor {
         this.maxPayloadBytes = properties.ingest().maxPayloadBytes();
         this.rateLimiter = rateLimiter;
         this.identityProperty = properties.ingest().identityProperty();
+        this.sparkplug = sparkplug;
+        this.statusTopic = statusTopic;
     }
 
     /**
@@ -109,6 +122,10 @@ class TelemetryIngestor {
         exchange.setProperty(GatewayExchange.DEVICE_ID, topicDeviceId);
         messages.computeIfAbsent(family, name -> meters.counter("gateway.ingest.messages", "family", name))
                 .increment();
+        if (match.family().sparkplug()) {
+            sparkplug(exchange, match, topic, payload, userProperties, replayed, receivedAt);
+            return;
+        }
         TopicPattern.problem(match.variables()).ifPresent(problem -> {
             throw new MessageRejectedException(
                     RejectReason.INVALID_TOPIC,
@@ -125,14 +142,19 @@ class TelemetryIngestor {
                     RejectReason.PAYLOAD_TOO_LARGE,
                     "payload is " + payload.length + " bytes; the limit is " + maxPayloadBytes + " bytes");
         }
-        JsonNode document = parse(payload);
+        // A protobuf payload becomes the JSON tree a JSON family's payload is: the same schema and mapping apply.
+        ProtobufPayloads protobuf = match.family().protobuf();
+        JsonNode document = protobuf == null ? parse(payload) : protobuf.decode(payload);
         if (depth(document) > MAX_DEPTH) {
             throw new MessageRejectedException(
                     RejectReason.SCHEMA_VIOLATION, "payload nests deeper than " + MAX_DEPTH + " levels");
         }
-        Set<ValidationMessage> violations = match.family().schema().validate(document);
-        if (!violations.isEmpty()) {
-            throw new MessageRejectedException(RejectReason.SCHEMA_VIOLATION, describe(violations));
+        JsonSchema schema = match.family().schema();
+        if (schema != null) {
+            Set<ValidationMessage> violations = schema.validate(document);
+            if (!violations.isEmpty()) {
+                throw new MessageRejectedException(RejectReason.SCHEMA_VIOLATION, describe(violations));
+            }
         }
 
         List<TelemetryRecord> records = TelemetryMapper.map(match, topic, document, payload, messageKey, receivedAt);
@@ -144,6 +166,49 @@ class TelemetryIngestor {
         exchange.setProperty(TelemetryRouter.RAW_PAYLOAD, payload);
         exchange.setProperty(TelemetryRouter.VARIABLES, match.variables());
         in.setBody(router.route(exchange, records));
+    }
+
+    /**
+     * A Sparkplug B message: the host application ({@link SparkplugHost}) decodes it against the edge node's state; its
+     * records go to the telemetry topic and its status events (BIRTH, DEATH) to the status topic, in one batch.
+     */
+    private void sparkplug(
+            Exchange exchange,
+            FamilyCatalog.Match match,
+            String topic,
+            byte[] payload,
+            List<UserProperty> userProperties,
+            boolean replayed,
+            Instant receivedAt) {
+        // the edge node: the MQTT client that publishes for itself and its devices
+        String node = match.variables().get("deviceId");
+        if (SparkplugTopic.parse(topic).isPresent()) {
+            admit(match.family(), node, userProperties, replayed);
+        }
+        if (payload.length > maxPayloadBytes) {
+            throw new MessageRejectedException(
+                    RejectReason.PAYLOAD_TOO_LARGE,
+                    "payload is " + payload.length + " bytes; the limit is " + maxPayloadBytes + " bytes");
+        }
+        SparkplugHost.Result result = sparkplug.process(match.family().name(), topic, payload, receivedAt);
+        if (result.deviceId() != null) {
+            exchange.setProperty(GatewayExchange.DEVICE_ID, result.deviceId());
+        }
+        exchange.setProperty(TelemetryRouter.RECORDS, result.records());
+        exchange.setProperty(TelemetryRouter.RAW_PAYLOAD, payload);
+        exchange.setProperty(TelemetryRouter.VARIABLES, Map.of());
+        List<Message> batch = router.route(exchange, result.records());
+        for (SparkplugHost.StatusEvent status : result.statuses()) {
+            Message message = new DefaultMessage(exchange.getContext());
+            message.setBody(status.json());
+            message.setHeader(KafkaConstants.KEY, status.deviceId());
+            message.setHeader(KafkaConstants.OVERRIDE_TOPIC, statusTopic);
+            message.setHeader(KafkaHeaders.SOURCE_TOPIC, topic);
+            message.setHeader(KafkaHeaders.FAMILY, match.family().name());
+            message.setHeader(KafkaHeaders.RECEIVED_AT, receivedAt.toString());
+            batch.add(message);
+        }
+        exchange.getMessage().setBody(batch);
     }
 
     private JsonNode parse(byte[] payload) {

@@ -17,7 +17,7 @@ record LiveFilter(Set<String> deviceIds, Set<String> sensorTypes, Set<String> ty
 
     static final LiveFilter ALL = new LiveFilter(Set.of(), Set.of(), Set.of());
 
-    static final Set<String> TYPES = Set.of("telemetry", "alert", "command-report", "session", "twin");
+    static final Set<String> TYPES = Set.of("telemetry", "alert", "command-report", "session", "twin", "status");
 
     boolean matches(LiveEvent event) {
         return (types.isEmpty() || types.contains(event.type()))
@@ -42,6 +42,20 @@ record LiveFilter(Set<String> deviceIds, Set<String> sensorTypes, Set<String> ty
         return new LiveFilter(values("deviceId", deviceIds), values("sensorType", sensorTypes), eventTypes);
     }
 
+    /** An id, or a Sparkplug B one ({@code group/edgeNode/device}, metric names such as {@code Inputs/Pressure}). */
+    private static boolean isValid(String value) {
+        String[] parts = value.split("/", -1);
+        if (parts.length > 3) {
+            return false;
+        }
+        for (String part : parts) {
+            if (!Identifiers.isValid(part)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     private static Set<String> values(String name, String list) {
         if (list == null || list.isBlank()) {
             return Set.of();
@@ -52,9 +66,10 @@ record LiveFilter(Set<String> deviceIds, Set<String> sensorTypes, Set<String> ty
         }
         Set<String> values = Arrays.stream(listed).map(String::trim).collect(Collectors.toSet());
         for (String value : values) {
-            if (!Identifiers.isValid(value)) {
-                throw new IllegalArgumentException(
-                        name + " '" + value + "' must be 1-128 of A-Z a-z 0-9 . _ - (comma-separated for several)");
+            if (!isValid(value)) {
+                throw new IllegalArgumentException(name + " '" + value
+                        + "' must be 1-128 of A-Z a-z 0-9 . _ - (up to three such parts joined by '/' for Sparkplug B"
+                        + " ids and metric names; comma-separated for several)");
             }
         }
         return Set.copyOf(values);

@@ -18,7 +18,8 @@ import org.springframework.validation.annotation.Validated;
  * @param maxClients connected clients at most, SSE and WebSocket together
  * @param heartbeat how often an idle SSE stream gets a comment line, so proxies keep it open
  * @param allowedOrigins browser origins (patterns) allowed to open the WebSocket besides the gateway's own
- * @param topics event type ({@code telemetry}, {@code alert}, {@code command-report}, {@code session}, {@code twin}) -> the Kafka
+ * @param topics event type ({@code telemetry}, {@code alert}, {@code command-report}, {@code session}, {@code twin},
+ *     {@code status}) -> the Kafka
  *     topic its events are read from
  */
 @Validated

@@ -164,7 +164,9 @@ public class ReloadManager implements CamelContextConfiguration {
         String content = null;
         if (hash != null) {
             try {
-                content = Files.readString(file, StandardCharsets.UTF_8);
+                // Lenient: a protobuf family's descriptor set is binary (its handler reads the file itself); a
+                // strict read would fail on it and take the file for deleted.
+                content = new String(Files.readAllBytes(file), StandardCharsets.UTF_8);
             } catch (NoSuchFileException e) {
                 hash = null;
             } catch (IOException e) {

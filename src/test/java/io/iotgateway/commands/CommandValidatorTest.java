@@ -7,6 +7,7 @@ import io.iotgateway.errors.MessageRejectedException;
 import io.iotgateway.errors.RejectReason;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -66,9 +67,24 @@ class CommandValidatorTest {
 
     @Test
     void rejectsAnInvalidDeviceIdFromTheBody() {
-        assertThatThrownBy(() -> validate(null, "fan", "{\"deviceId\":\"a/b\",\"command\":\"a\",\"value\":1}"))
+        assertThatThrownBy(() -> validate(null, "fan", "{\"deviceId\":\"a b\",\"command\":\"a\",\"value\":1}"))
                 .isInstanceOf(MessageRejectedException.class)
-                .hasMessageContaining("deviceId 'a/b'");
+                .hasMessageContaining("deviceId 'a b'");
+        assertThatThrownBy(() -> validate(null, "fan", "{\"deviceId\":\"a/b/c/d\",\"command\":\"a\",\"value\":1}"))
+                .hasMessageContaining("deviceId 'a/b/c/d'");
+    }
+
+    @Test
+    void aSparkplugDeviceTakesTheMetricsOfItsBirthAsComponents() {
+        CommandValidator sparkplug = new CommandValidator(
+                Map.of(), (device, metric) -> "Pressure".equals(metric) ? Optional.of("Float") : Optional.empty());
+        CommandRequest request = sparkplug.validate(
+                "plant-1/gw-1/pump-1", "Pressure", "{\"command\":\"set\",\"value\":3.5}".getBytes(), () -> "id");
+        assertThat(request.value()).isEqualTo(3.5);
+        assertThatThrownBy(() -> sparkplug.validate(
+                        "plant-1/gw-1/pump-1", "Speed", "{\"command\":\"set\",\"value\":1}".getBytes(), () -> "id"))
+                .isInstanceOfSatisfying(MessageRejectedException.class, e -> assertThat(e.reason())
+                        .isEqualTo(RejectReason.UNKNOWN_COMPONENT));
     }
 
     @Test

@@ -69,6 +69,13 @@ class ConfigurationFailFastTest {
                 "probe.family.yaml | 'topic: probe/{deviceId}\nschema: classpath:schemas/families/devices.schema.json\n"
                         + "readings:\n  - { sensor-type: t, value-field: value }\ntwin-reported:\n  t: fan speed\n' "
                         + "| routes/probe.family.yaml: line 5: twin-reported.t: expected sensor type: component",
+                // a protobuf family names its compiled descriptor set, not .proto source
+                "probe.family.yaml | 'topic: probe/{deviceId}\nformat: protobuf\ndescriptor: probe.proto\n"
+                        + "message-type: probe.Reading\nreadings:\n  - { sensor-type: t, value-field: value }\n' "
+                        + "| probe.proto' is .proto source; the gateway reads the compiled descriptor set",
+                // a Sparkplug B family maps every metric itself
+                "probe.family.yaml | 'format: sparkplug\nreadings:\n  - { sensor-type: t, value-field: value }\n' "
+                        + "| routes/probe.family.yaml: line 2: readings: not for",
                 // a route file: the file, the line and the reason
                 "bad.camel.yaml | '- route:\n    id: routing-forward-bad\n    routeConfigurationId: gateway-error-policy\n"
                         + "    from:\n      uri: direct:bad\n      steps:\n        - to: kafak:nowhere\n' "

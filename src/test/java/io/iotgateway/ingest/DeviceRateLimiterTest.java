@@ -74,6 +74,9 @@ class DeviceRateLimiterTest {
                 null,
                 limit,
                 null,
+                null,
+                null,
+                null,
                 null);
         return new FamilyCatalog.Family(properties, null, null, null, "test", null, null);
     }

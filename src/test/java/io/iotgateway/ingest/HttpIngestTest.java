@@ -220,6 +220,9 @@ class HttpIngestTest {
                 null,
                 null,
                 null,
+                null,
+                null,
+                null,
                 null);
         TopicPattern pattern = TopicPattern.parse(topic);
         return new FamilyCatalog.Family(properties, pattern, pattern.filter(), null, "test", null, null);

@@ -33,6 +33,9 @@ class TelemetryMapperTest {
             "metadata",
             null,
             null,
+            null,
+            null,
+            null,
             null);
 
     private static final FamilyProperties ROOMS = new FamilyProperties(
@@ -45,6 +48,9 @@ class TelemetryMapperTest {
                     new FamilyProperties.Reading("temperature", null, "temperature", "°C", null),
                     new FamilyProperties.Reading("humidity", null, "humidity", "%", null)),
             "timestamp",
+            null,
+            null,
+            null,
             null,
             null,
             null,

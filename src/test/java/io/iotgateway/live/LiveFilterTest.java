@@ -39,6 +39,13 @@ class LiveFilterTest {
     }
 
     @Test
+    void sparkplugDeviceIdsAndMetricNamesHaveUpToThreeParts() {
+        LiveFilter filter = LiveFilter.parse("plant-1/gw-1/pump-1", "Inputs/Pressure", "status");
+        assertThat(filter.matches(new LiveEvent(1, "status", "plant-1/gw-1/pump-1", null, "{}")))
+                .isTrue();
+    }
+
+    @Test
     void emptyMeansEverything() {
         assertThat(LiveFilter.parse(null, " ", "")).isEqualTo(LiveFilter.ALL);
         assertThat(LiveFilter.ALL.matches(event("alert", "x", "y"))).isTrue();
@@ -46,9 +53,10 @@ class LiveFilterTest {
 
     @Test
     void refusesInvalidValuesNamingTheParameter() {
-        assertThatThrownBy(() -> LiveFilter.parse("a/b", null, null))
+        assertThatThrownBy(() -> LiveFilter.parse("a b", null, null))
                 .isInstanceOf(IllegalArgumentException.class)
-                .hasMessageStartingWith("deviceId 'a/b'");
+                .hasMessageStartingWith("deviceId 'a b'");
+        assertThatThrownBy(() -> LiveFilter.parse("a/b/c/d", null, null)).hasMessageStartingWith("deviceId 'a/b/c/d'");
         assertThatThrownBy(() -> LiveFilter.parse(null, "x,".repeat(101) + "y", null))
                 .hasMessageContaining("more than 100");
     }

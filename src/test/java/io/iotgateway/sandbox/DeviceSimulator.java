@@ -2,6 +2,8 @@ package io.iotgateway.sandbox;
 
 import io.iotgateway.support.SimulatedActuator;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
 import java.util.Locale;
@@ -20,7 +22,7 @@ import org.springframework.context.SmartLifecycle;
 
 /**
  * Devices of every seed family publishing realistic telemetry at QoS 1: smart bikes (seed 000), vehicles (seed 002),
- * room sensors (seed 001) and generic devices (seed 004). About 3 % of messages are deliberately invalid, so the
+ * room sensors (seed 001), generic devices (seed 004) and energy meters that send Protobuf ({@code routes/meters.proto}). About 3 % of messages are deliberately invalid, so the
  * dead-letter topic has something to show. Publishes wait for the PUBACK, like a real QoS 1 device.
  */
 class DeviceSimulator implements SmartLifecycle {
@@ -33,20 +35,28 @@ class DeviceSimulator implements SmartLifecycle {
     private static final List<String> THERMOSTATS = List.of("thermo-01", "thermo-02");
     private static final double INVALID_SHARE = 0.03;
 
+    private static final List<String> METERS = List.of("meter-01", "meter-02");
+
     private final String brokerUrl;
+    private final Path routes;
+    private MeterPayloads meterPayloads;
+    private SimulatedEdgeNode edgeNode;
     private ScheduledExecutorService scheduler;
     private MqttClient client;
     private SimulatedActuator actuators;
     private long tick;
     private volatile boolean running;
 
-    DeviceSimulator(String brokerUrl) {
+    DeviceSimulator(String brokerUrl, Path routes) {
         this.brokerUrl = brokerUrl;
+        this.routes = routes;
     }
 
     String describe() {
         return BIKES.size() + " bikes, " + VEHICLES.size() + " vehicles, " + ROOMS.size() + " room sensors, "
-                + THERMOSTATS.size() + " generic devices; ~3% invalid messages; the bikes' fan, resistance and incline"
+                + THERMOSTATS.size() + " generic devices, " + METERS.size()
+                + " Protobuf energy meters, a Sparkplug B edge node (plant-1/gw-1, 2 pumps);"
+                + " ~3% invalid messages; the bikes' fan, resistance and incline"
                 + " apply commands and report back";
     }
 
@@ -59,6 +69,15 @@ class DeviceSimulator implements SmartLifecycle {
             client.connect(options);
         } catch (MqttException e) {
             throw new IllegalStateException("simulator cannot reach " + brokerUrl, e);
+        }
+        // Built from the descriptor set the gateway's meters family reads, as a device's firmware would be.
+        meterPayloads = MeterPayloads.load(routes.resolve("meters.desc"));
+        if (Files.isRegularFile(routes.resolve("sparkplug.family.yaml"))) {
+            try {
+                edgeNode = new SimulatedEdgeNode(brokerUrl);
+            } catch (Exception e) {
+                LOG.warn("the simulated Sparkplug B edge node cannot start: {}", e.getMessage());
+            }
         }
         // The bikes' fans, resistance and incline apply commands and report back, closing the command loop.
         actuators = new SimulatedActuator(brokerUrl, BIKES.toArray(String[]::new));
@@ -75,6 +94,9 @@ class DeviceSimulator implements SmartLifecycle {
         }
         if (actuators != null) {
             actuators.close();
+        }
+        if (edgeNode != null) {
+            edgeNode.close();
         }
         try {
             if (client != null && client.isConnected()) {
@@ -156,6 +178,23 @@ class DeviceSimulator implements SmartLifecycle {
                     Instant.now(),
                     80 + random.nextInt(20));
         }
+        if (tick % 5 == 1 && meterPayloads != null) {
+            for (int i = 0; i < METERS.size(); i++) {
+                double voltage = 230 + random.nextGaussian() * 2;
+                double current = 4 + 2 * Math.sin((tick + i * 40) / 50.0) + random.nextGaussian() * 0.1;
+                publishBytes(
+                        "meters/" + METERS.get(i) + "/reading",
+                        meterPayloads.reading(
+                                Instant.now(), voltage, current, tick * voltage * current / 3.6e6, i + 1));
+            }
+        }
+        if (edgeNode != null) {
+            try {
+                edgeNode.tick(tick);
+            } catch (Exception e) {
+                LOG.warn("simulated edge node tick failed: {}", e.getMessage());
+            }
+        }
         if (random.nextDouble() < INVALID_SHARE * 16) {
             invalid(random);
         }
@@ -173,7 +212,8 @@ class DeviceSimulator implements SmartLifecycle {
 
     /** One of the mistakes real devices make; each lands in the dead-letter topic with its reason. */
     private void invalid(ThreadLocalRandom random) throws MqttException {
-        switch (random.nextInt(4)) {
+        switch (random.nextInt(5)) {
+            case 4 -> publish("meters/meter-01/reading", "{\"voltage\":230}");
             case 0 -> publish("devices/thermo-01/telemetry", "temperature=21.5");
             case 1 -> publish("devices/thermo-02/telemetry", "{\"sensorType\":\"temperature\",\"value\":\"warm\"}");
             case 2 ->
@@ -185,7 +225,11 @@ class DeviceSimulator implements SmartLifecycle {
     /** Formats with the root locale: JSON numbers use a '.' whatever the machine's language. */
     private void publish(String topic, String template, Object... args) throws MqttException {
         String payload = args.length == 0 ? template : String.format(Locale.ROOT, template, args);
-        MqttMessage message = new MqttMessage(payload.getBytes(StandardCharsets.UTF_8));
+        publishBytes(topic, payload.getBytes(StandardCharsets.UTF_8));
+    }
+
+    private void publishBytes(String topic, byte[] payload) throws MqttException {
+        MqttMessage message = new MqttMessage(payload);
         message.setQos(1);
         client.publish(topic, message);
     }

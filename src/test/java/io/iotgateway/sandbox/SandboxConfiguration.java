@@ -1,6 +1,7 @@
 package io.iotgateway.sandbox;
 
 import io.iotgateway.config.GatewayProperties;
+import io.iotgateway.reload.RoutesProperties;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.boot.context.event.ApplicationReadyEvent;
@@ -19,8 +20,8 @@ public class SandboxConfiguration {
     private static final Logger LOG = LoggerFactory.getLogger(SandboxConfiguration.class);
 
     @Bean
-    DeviceSimulator deviceSimulator(GatewayProperties properties) {
-        return new DeviceSimulator(properties.mqtt().brokerUrl());
+    DeviceSimulator deviceSimulator(GatewayProperties properties, RoutesProperties routes) {
+        return new DeviceSimulator(properties.mqtt().brokerUrl(), routes.directoryPath());
     }
 
     @EventListener
@@ -32,7 +33,7 @@ public class SandboxConfiguration {
 
                 ==== iot-gateway sandbox is running ====
                   MQTT 5 broker : {}   try: mosquitto_pub -V 5 -h localhost -q 1 -t devices/demo-1/telemetry -m '{"sensorType":"temperature","value":21.5}'
-                  Kafka         : {}   topics: device.telemetry, device.telemetry.dlq, device.alerts, bike.<id>.<sensor>, fms-data-stream, iot-frames
+                  Kafka         : {}   topics: device.telemetry, device.telemetry.dlq, device.status, device.alerts, bike.<id>.<sensor>, fms-data-stream, iot-frames
                   MongoDB       : {}   collections sensorData, controlCommands (data kept in ./data/mongo.mv)
                   Dashboard     : {}/?device=000001
                   Live          : {}/events (SSE)   ws://localhost:{}/ws (WebSocket)
