@@ -21,9 +21,11 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.Date;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -50,6 +52,10 @@ import org.eclipse.paho.mqttv5.client.MqttClient;
 import org.eclipse.paho.mqttv5.client.MqttConnectionOptions;
 import org.eclipse.paho.mqttv5.client.persist.MemoryPersistence;
 import org.eclipse.paho.mqttv5.common.MqttSubscription;
+import org.eclipse.tahu.message.SparkplugBPayloadEncoder;
+import org.eclipse.tahu.message.model.Metric;
+import org.eclipse.tahu.message.model.MetricDataType;
+import org.eclipse.tahu.message.model.SparkplugBPayload;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
@@ -108,6 +114,7 @@ class ProcessIngestBenchmark {
             ingestOnly.put("gateway.commands.enabled", "false");
             ingestOnly.put("gateway.twins.enabled", "false");
             Measured gatewayIngest;
+            Measured sparkplug;
             double startupSeconds;
             double startupCpuSeconds;
             long started = System.nanoTime();
@@ -117,6 +124,7 @@ class ProcessIngestBenchmark {
                 startupCpuSeconds = ProcessCpu.millis(gateway.pid()) / 1000.0;
                 gatewayIngest = loads.measureAll(
                         "iot-gateway, ingest only", gateway.pid(), GATEWAY_TOPIC, CanonicalPayload::of, true);
+                sparkplug = loads.sparkplug("iot-gateway, ingest only, Sparkplug B NDATA", gateway.pid());
                 gateway.terminate(STOP); // gracefully: a JFR recording (-Dgateway.jvmOptions) is written at exit
             }
             Measured gatewayShipped;
@@ -131,7 +139,7 @@ class ProcessIngestBenchmark {
                         false);
                 gateway.terminate(STOP);
             }
-            write(limit, kafkaP99, bridge, gatewayIngest, gatewayShipped, startupSeconds, startupCpuSeconds);
+            write(limit, kafkaP99, bridge, gatewayIngest, sparkplug, gatewayShipped, startupSeconds, startupCpuSeconds);
         } finally {
             mongo.shutdownNow();
         }
@@ -416,6 +424,89 @@ class ProcessIngestBenchmark {
             return new Measured(max, cpuPer1000, jitPer1000, gcPer1000, at1000, at5000);
         }
 
+        /**
+         * Sparkplug B edge nodes, one per device connection, each born (NBIRTH) and then sending NDATA with one metric
+         * by alias (Int64, the message number) and a seq that continues across the runs; measured like measureAll's
+         * max-rate run, after a warm-up. A record's latency is taken from its Sparkplug timestamp (milliseconds).
+         */
+        Measured sparkplug(String name, long pid) throws Exception {
+            String group = "b" + UUID.randomUUID().toString().substring(0, 8);
+            int[] nextSeq = new int[DEVICES];
+            SparkplugBPayloadEncoder encoder = new SparkplugBPayloadEncoder();
+            DeviceFleet.Payloads data = (device, sequence) -> {
+                try {
+                    Metric counter = new Metric.MetricBuilder((String) null, MetricDataType.Int64, (long) sequence)
+                            .alias(1L)
+                            .createMetric();
+                    SparkplugBPayload payload = new SparkplugBPayload.SparkplugBPayloadBuilder()
+                            .setTimestamp(new Date())
+                            .setSeq((long) (nextSeq[device]++ % 256))
+                            .addMetric(counter)
+                            .createPayload();
+                    return encoder.getBytes(payload, true);
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            };
+            try (DeviceFleet fleet = new DeviceFleet(
+                    mqttUrl,
+                    DEVICES,
+                    "bench-" + group,
+                    i -> "spBv1.0/" + group + "/NDATA/node-" + i,
+                    DeviceFleet.Options.benchmark().payloads(data))) {
+                born(group, nextSeq);
+                DeliveryRecorder warmUp = new DeliveryRecorder();
+                try (Sink sink = new Sink(GATEWAY_TOPIC, group + "/", SparkplugRecord::of, warmUp)) {
+                    measure("warm-up", fleet, warmUp, WARMUP / DEVICES, 0);
+                }
+                long cpuBefore = ProcessCpu.millis(pid);
+                long jitBefore = ProcessCpu.threadMillis(pid, ProcessCpu.JIT);
+                long gcBefore = ProcessCpu.threadMillis(pid, ProcessCpu.GC);
+                DeliveryRecorder recorder = new DeliveryRecorder();
+                LoadResult max;
+                try (Sink sink = new Sink(GATEWAY_TOPIC, group + "/", SparkplugRecord::of, recorder)) {
+                    max = measure(name + ", max rate", fleet, recorder, MESSAGES / DEVICES, 0);
+                }
+                double per1000 = 1000.0 / Math.max(1, max.received());
+                double cpuPer1000 = (ProcessCpu.millis(pid) - cpuBefore) * per1000;
+                rows.add(max.row() + String.format(Locale.ROOT, " %.0f |", cpuPer1000));
+                return new Measured(
+                        max,
+                        cpuPer1000,
+                        (ProcessCpu.threadMillis(pid, ProcessCpu.JIT) - jitBefore) * per1000,
+                        (ProcessCpu.threadMillis(pid, ProcessCpu.GC) - gcBefore) * per1000,
+                        null,
+                        null);
+            }
+        }
+
+        /** Every node's NBIRTH (seq 0, metric alias 1), and waits until the gateway has forwarded each birth's record. */
+        private void born(String group, int[] nextSeq) throws Exception {
+            DeliveryRecorder births = new DeliveryRecorder();
+            SparkplugBPayloadEncoder encoder = new SparkplugBPayloadEncoder();
+            MqttClient node = new MqttClient(mqttUrl, "bench-birth-" + group, new MemoryPersistence());
+            node.connect();
+            try (Sink sink = new Sink(GATEWAY_TOPIC, group + "/", SparkplugRecord::of, births)) {
+                for (int i = 0; i < DEVICES; i++) {
+                    SparkplugBPayload payload = new SparkplugBPayload.SparkplugBPayloadBuilder()
+                            .setTimestamp(new Date())
+                            .setSeq(0L)
+                            .addMetric(new Metric.MetricBuilder("bdSeq", MetricDataType.Int64, 0L).createMetric())
+                            .addMetric(new Metric.MetricBuilder("counter", MetricDataType.Int64, 0L)
+                                    .alias(1L)
+                                    .createMetric())
+                            .createPayload();
+                    node.publish("spBv1.0/" + group + "/NBIRTH/node-" + i, encoder.getBytes(payload, false), 1, false);
+                    nextSeq[i] = 1;
+                }
+                // a birth's metrics are records too: one "counter" record per node
+                await().atMost(Duration.ofMinutes(2)).until(() -> births.received() >= DEVICES);
+            } finally {
+                node.disconnect();
+                node.close();
+            }
+        }
+
         private LoadResult run(String name, String topic, PayloadReader reader, int perDevice, int rate)
                 throws Exception {
             String run = UUID.randomUUID().toString().substring(0, 8);
@@ -560,6 +651,20 @@ class ProcessIngestBenchmark {
     }
 
     /** The gateway's canonical record: the payload's extra fields are in its metadata. */
+    /** A Sparkplug B record: node-{i} of the device id, the metric's value, and the send time from its timestamp. */
+    private static final class SparkplugRecord {
+        static Delivery of(ObjectMapper json, byte[] value) throws IOException {
+            JsonNode body = json.readTree(value);
+            String deviceId = body.get("deviceId").asText();
+            long sentMillis = Instant.parse(body.get("timestamp").asText()).toEpochMilli();
+            long sentNanos = System.nanoTime() - (System.currentTimeMillis() - sentMillis) * 1_000_000L;
+            return new Delivery(
+                    Integer.parseInt(deviceId.substring(deviceId.lastIndexOf('-') + 1)),
+                    body.get("value").asInt(),
+                    sentNanos);
+        }
+    }
+
     private static final class CanonicalPayload {
         static Delivery of(ObjectMapper json, byte[] value) throws IOException {
             JsonNode body = json.readTree(value);
@@ -667,6 +772,7 @@ class ProcessIngestBenchmark {
             double kafkaP99,
             Measured bridge,
             Measured ingest,
+            Measured sparkplug,
             Measured shipped,
             double startupSeconds,
             double startupCpuSeconds)
@@ -697,7 +803,7 @@ class ProcessIngestBenchmark {
                 "%n| system | msg/s | x limit | x bridge | CPU ms / 1,000 msgs | of which JIT, GC | x bridge CPU"
                         + " | p99 at 1,000 msg/s | x Kafka-alone p99 | achieved at 5,000 msg/s |"
                         + "%n|---|---|---|---|---|---|---|---|---|---|%n"));
-        for (Measured m : List.of(bridge, ingest, shipped)) {
+        for (Measured m : List.of(bridge, ingest, sparkplug, shipped)) {
             out.append(String.format(
                     Locale.ROOT,
                     "| %s | %.0f | %.2f | %.2f | %.0f | %.0f, %.0f | %.2f | %s | %s | %s |%n",

@@ -2,6 +2,9 @@ package io.iotgateway.config;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.LoggerContext;
 import io.iotgateway.IotGatewayApplication;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -15,6 +18,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.slf4j.LoggerFactory;
 import org.springframework.boot.WebApplicationType;
 import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.boot.test.system.CapturedOutput;
@@ -94,6 +98,28 @@ class ConfigurationFailFastTest {
 
         String report = output.getAll().substring(output.getAll().lastIndexOf("APPLICATION FAILED TO START"));
         assertThat(report).contains(expected);
+    }
+
+    @Test
+    void loggingIsConfiguredByTheGatewaysOwnFileNotByOneOnTheClassPath() {
+        // tahu-core ships a logback.xml that sets the root logger to TRACE; found first, it would configure production
+        assertThat(getClass().getClassLoader().getResource("logback.xml")).isNotNull();
+        try (var context = new SpringApplicationBuilder(IotGatewayApplication.class)
+                .web(WebApplicationType.NONE)
+                .run(
+                        "--camel.main.routes-include-pattern=false",
+                        "--camel.main.auto-startup=false",
+                        "--spring.main.banner-mode=off",
+                        "--gateway.mqtt.client-id=logging-check")) {
+            LoggerContext logging = (LoggerContext) LoggerFactory.getILoggerFactory();
+            Logger root = logging.getLogger(Logger.ROOT_LOGGER_NAME);
+            // logging/plain.xml: Spring Boot's console appender, not tahu's STDOUT one, and none of the levels
+            // logback-test.xml (the other file a test JVM could have picked) sets
+            assertThat(root.getAppender("CONSOLE")).isNotNull();
+            assertThat(root.getAppender("STDOUT")).isNull();
+            assertThat(logging.getLogger("kafka").getLevel()).isNull();
+            assertThat(logging.getLogger(Logger.ROOT_LOGGER_NAME).getLevel()).isEqualTo(Level.INFO);
+        }
     }
 
     @Test
