@@ -359,15 +359,7 @@ class FamilyCatalog implements FamilyTwinMappings {
                     "'" + location + "' is .proto source; the gateway reads the"
                             + " compiled descriptor set: protoc --include_imports --descriptor_set_out=<name>.desc <name>.proto");
         }
-        Resource resource = resources.getResource(location);
-        if (!resource.exists()) {
-            throw problem(
-                    content,
-                    key,
-                    "descriptor",
-                    "no descriptor set at '" + location
-                            + "' (expected classpath:..., file:... or a path relative to the family file)");
-        }
+        Resource resource = existing(content, key, "descriptor", "descriptor set", location);
         try (InputStream in = resource.getInputStream()) {
             return ProtobufPayloads.fromDescriptorSet(in.readAllBytes(), messageType);
         } catch (IOException e) {
@@ -388,16 +380,23 @@ class FamilyCatalog implements FamilyTwinMappings {
         return "file:" + file.getParent().resolve(location).normalize();
     }
 
-    private JsonSchema loadSchema(String content, String key, String location) throws InvalidSourceException {
+    /** The file a family names ({@code what}, e.g. "JSON Schema"), or the problem naming where it was looked for. */
+    private Resource existing(String content, String key, String yamlKey, String what, String location)
+            throws InvalidSourceException {
         Resource resource = resources.getResource(location);
         if (!resource.exists()) {
             throw problem(
                     content,
                     key,
-                    "schema",
-                    "no JSON Schema at '" + location
+                    yamlKey,
+                    "no " + what + " at '" + location
                             + "' (expected classpath:..., file:... or a path relative to the family file)");
         }
+        return resource;
+    }
+
+    private JsonSchema loadSchema(String content, String key, String location) throws InvalidSourceException {
+        Resource resource = existing(content, key, "schema", "JSON Schema", location);
         try (InputStream in = resource.getInputStream()) {
             JsonNode schema = json.readTree(in);
             return schemas.getSchema(schema);

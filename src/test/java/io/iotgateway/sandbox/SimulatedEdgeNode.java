@@ -1,17 +1,13 @@
 package io.iotgateway.sandbox;
 
+import io.iotgateway.support.MessageCallback;
 import java.util.Date;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
-import org.eclipse.paho.mqttv5.client.IMqttToken;
-import org.eclipse.paho.mqttv5.client.MqttCallback;
 import org.eclipse.paho.mqttv5.client.MqttClient;
 import org.eclipse.paho.mqttv5.client.MqttConnectionOptions;
-import org.eclipse.paho.mqttv5.client.MqttDisconnectResponse;
 import org.eclipse.paho.mqttv5.client.persist.MemoryPersistence;
-import org.eclipse.paho.mqttv5.common.MqttException;
 import org.eclipse.paho.mqttv5.common.MqttMessage;
-import org.eclipse.paho.mqttv5.common.packet.MqttProperties;
 import org.eclipse.tahu.message.SparkplugBPayloadDecoder;
 import org.eclipse.tahu.message.SparkplugBPayloadEncoder;
 import org.eclipse.tahu.message.model.Metric;
@@ -44,7 +40,7 @@ final class SimulatedEdgeNode implements AutoCloseable {
 
     SimulatedEdgeNode(String brokerUrl) throws Exception {
         client = new MqttClient(brokerUrl, "sandbox-edge-" + GROUP + "-" + NODE, new MemoryPersistence());
-        client.setCallback(new MqttCallback() {
+        client.setCallback(new MessageCallback() {
             @Override
             public void messageArrived(String topic, MqttMessage message) {
                 try {
@@ -61,21 +57,6 @@ final class SimulatedEdgeNode implements AutoCloseable {
                     LOG.warn("edge node {}/{}: undecodable command: {}", GROUP, NODE, e.getMessage());
                 }
             }
-
-            @Override
-            public void disconnected(MqttDisconnectResponse response) {}
-
-            @Override
-            public void mqttErrorOccurred(MqttException exception) {}
-
-            @Override
-            public void deliveryComplete(IMqttToken token) {}
-
-            @Override
-            public void connectComplete(boolean reconnect, String serverUri) {}
-
-            @Override
-            public void authPacketArrived(int reasonCode, MqttProperties properties) {}
         });
         MqttConnectionOptions options = new MqttConnectionOptions();
         options.setCleanStart(true);
