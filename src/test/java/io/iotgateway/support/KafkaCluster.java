@@ -14,6 +14,7 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 import org.apache.kafka.clients.admin.Admin;
@@ -23,6 +24,7 @@ import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.common.Node;
 import org.apache.kafka.common.TopicPartitionInfo;
 import org.apache.kafka.common.Uuid;
+import org.awaitility.core.ConditionTimeoutException;
 
 /**
  * A real Kafka cluster: three (or, for a benchmark, one) KRaft processes ({@code kafka.Kafka} from the test class path), each broker and
@@ -70,6 +72,8 @@ public final class KafkaCluster implements AutoCloseable {
                 AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
                 Arrays.stream(brokerPorts).mapToObj(p -> "127.0.0.1:" + p).collect(Collectors.joining(",")));
         config.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 30_000);
+        // a request to a broker that was just killed is given up soon, and sent to another
+        config.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 5_000);
         this.admin = Admin.create(config);
     }
 
@@ -215,18 +219,32 @@ public final class KafkaCluster implements AutoCloseable {
         return describe(topic).partitions().get(partition);
     }
 
+    /**
+     * Asked again until a broker answers (bounded): right after a broker is killed, a request the admin client had
+     * sent to it can wait out its whole timeout (CI saw a 30 s one fail) while the other brokers would answer at once.
+     */
     private TopicDescription describe(String topic) {
+        AtomicReference<TopicDescription> described = new AtomicReference<>();
+        AtomicReference<Exception> last = new AtomicReference<>();
         try {
-            return admin.describeTopics(List.of(topic))
-                    .allTopicNames()
-                    .get(30, TimeUnit.SECONDS)
-                    .get(topic);
-        } catch (ExecutionException | java.util.concurrent.TimeoutException e) {
-            throw new IllegalStateException("cannot describe " + topic, e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
+            await().atMost(Duration.ofMinutes(2))
+                    .pollInterval(Duration.ofMillis(200))
+                    .until(() -> {
+                        try {
+                            described.set(admin.describeTopics(List.of(topic))
+                                    .allTopicNames()
+                                    .get(10, TimeUnit.SECONDS)
+                                    .get(topic));
+                            return true;
+                        } catch (ExecutionException | java.util.concurrent.TimeoutException e) {
+                            last.set(e);
+                            return false;
+                        }
+                    });
+        } catch (ConditionTimeoutException e) {
+            throw new IllegalStateException("cannot describe " + topic, last.get());
         }
+        return described.get();
     }
 
     private void awaitBrokers(int count) {
