@@ -14,6 +14,7 @@ import io.iotgateway.support.InstalledTool;
 import io.iotgateway.support.KafkaCluster;
 import io.iotgateway.support.LoadResult;
 import io.iotgateway.support.MosquittoBroker;
+import io.iotgateway.support.SparkplugPayloads;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.lang.management.ManagementFactory;
@@ -25,7 +26,6 @@ import java.time.Instant;
 import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.Date;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -53,7 +53,6 @@ import org.eclipse.paho.mqttv5.client.MqttConnectionOptions;
 import org.eclipse.paho.mqttv5.client.persist.MemoryPersistence;
 import org.eclipse.paho.mqttv5.common.MqttSubscription;
 import org.eclipse.tahu.message.SparkplugBPayloadEncoder;
-import org.eclipse.tahu.message.model.Metric;
 import org.eclipse.tahu.message.model.MetricDataType;
 import org.eclipse.tahu.message.model.SparkplugBPayload;
 import org.junit.jupiter.api.Tag;
@@ -435,14 +434,9 @@ class ProcessIngestBenchmark {
             SparkplugBPayloadEncoder encoder = new SparkplugBPayloadEncoder();
             DeviceFleet.Payloads data = (device, sequence) -> {
                 try {
-                    Metric counter = new Metric.MetricBuilder((String) null, MetricDataType.Int64, (long) sequence)
-                            .alias(1L)
-                            .createMetric();
-                    SparkplugBPayload payload = new SparkplugBPayload.SparkplugBPayloadBuilder()
-                            .setTimestamp(new Date())
-                            .setSeq((long) (nextSeq[device]++ % 256))
-                            .addMetric(counter)
-                            .createPayload();
+                    SparkplugBPayload payload = SparkplugPayloads.payload(
+                            (long) (nextSeq[device]++ % 256),
+                            SparkplugPayloads.metric(null, 1L, MetricDataType.Int64, (long) sequence));
                     return encoder.getBytes(payload, true);
                 } catch (Exception e) {
                     throw new IllegalStateException(e);
@@ -488,14 +482,10 @@ class ProcessIngestBenchmark {
             node.connect();
             try (Sink sink = new Sink(GATEWAY_TOPIC, group + "/", SparkplugRecord::of, births)) {
                 for (int i = 0; i < DEVICES; i++) {
-                    SparkplugBPayload payload = new SparkplugBPayload.SparkplugBPayloadBuilder()
-                            .setTimestamp(new Date())
-                            .setSeq(0L)
-                            .addMetric(new Metric.MetricBuilder("bdSeq", MetricDataType.Int64, 0L).createMetric())
-                            .addMetric(new Metric.MetricBuilder("counter", MetricDataType.Int64, 0L)
-                                    .alias(1L)
-                                    .createMetric())
-                            .createPayload();
+                    SparkplugBPayload payload = SparkplugPayloads.payload(
+                            0L,
+                            SparkplugPayloads.metric("bdSeq", null, MetricDataType.Int64, 0L),
+                            SparkplugPayloads.metric("counter", 1L, MetricDataType.Int64, 0L));
                     node.publish("spBv1.0/" + group + "/NBIRTH/node-" + i, encoder.getBytes(payload, false), 1, false);
                     nextSeq[i] = 1;
                 }

@@ -1,7 +1,10 @@
 package io.iotgateway.sandbox;
 
+import static io.iotgateway.support.SparkplugPayloads.metric;
+import static io.iotgateway.support.SparkplugPayloads.payload;
+import static io.iotgateway.support.SparkplugPayloads.withUnit;
+
 import io.iotgateway.support.MessageCallback;
-import java.util.Date;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 import org.eclipse.paho.mqttv5.client.MqttClient;
@@ -10,11 +13,7 @@ import org.eclipse.paho.mqttv5.client.persist.MemoryPersistence;
 import org.eclipse.paho.mqttv5.common.MqttMessage;
 import org.eclipse.tahu.message.SparkplugBPayloadDecoder;
 import org.eclipse.tahu.message.SparkplugBPayloadEncoder;
-import org.eclipse.tahu.message.model.Metric;
 import org.eclipse.tahu.message.model.MetricDataType;
-import org.eclipse.tahu.message.model.PropertyDataType;
-import org.eclipse.tahu.message.model.PropertySet;
-import org.eclipse.tahu.message.model.PropertyValue;
 import org.eclipse.tahu.message.model.SparkplugBPayload;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -125,26 +124,6 @@ final class SimulatedEdgeNode implements AutoCloseable {
 
     private static byte[] encode(SparkplugBPayload payload) throws Exception {
         return new SparkplugBPayloadEncoder().getBytes(payload, false);
-    }
-
-    private static SparkplugBPayload payload(Long seq, Metric... metrics) {
-        SparkplugBPayload.SparkplugBPayloadBuilder builder =
-                new SparkplugBPayload.SparkplugBPayloadBuilder().setTimestamp(new Date());
-        if (seq != null) {
-            builder.setSeq(seq);
-        }
-        return builder.addMetrics(List.of(metrics)).createPayload();
-    }
-
-    private static Metric metric(String name, Long alias, MetricDataType type, Object value) throws Exception {
-        return new Metric.MetricBuilder(name, type, value).alias(alias).createMetric();
-    }
-
-    private static Metric withUnit(Metric metric, String unit) throws Exception {
-        metric.setProperties(new PropertySet.PropertySetBuilder()
-                .addProperty("engUnit", new PropertyValue<>(PropertyDataType.String, unit))
-                .createPropertySet());
-        return metric;
     }
 
     @Override

@@ -1,7 +1,10 @@
 package io.iotgateway.sparkplug;
 
+import static io.iotgateway.support.SparkplugPayloads.metric;
+import static io.iotgateway.support.SparkplugPayloads.payload;
+import static io.iotgateway.support.SparkplugPayloads.withUnit;
+
 import io.iotgateway.support.MessageCallback;
-import java.util.ArrayList;
 import java.util.Date;
 import java.util.List;
 import java.util.UUID;
@@ -15,9 +18,6 @@ import org.eclipse.tahu.message.SparkplugBPayloadDecoder;
 import org.eclipse.tahu.message.SparkplugBPayloadEncoder;
 import org.eclipse.tahu.message.model.Metric;
 import org.eclipse.tahu.message.model.MetricDataType;
-import org.eclipse.tahu.message.model.PropertyDataType;
-import org.eclipse.tahu.message.model.PropertySet;
-import org.eclipse.tahu.message.model.PropertyValue;
 import org.eclipse.tahu.message.model.SparkplugBPayload;
 
 /**
@@ -85,6 +85,7 @@ final class EdgeNode implements AutoCloseable {
     byte[] nodeBirth(double temperature) throws Exception {
         seq = 0;
         SparkplugBPayload payload = payload(
+                seq,
                 metric("bdSeq", null, MetricDataType.Int64, bdSeq),
                 metric("Node Control/Rebirth", 2L, MetricDataType.Boolean, false),
                 withUnit(metric("Temperature", 1L, MetricDataType.Double, temperature), "°C"));
@@ -98,6 +99,7 @@ final class EdgeNode implements AutoCloseable {
                 "DBIRTH",
                 device,
                 payload(
+                        seq,
                         withUnit(metric("Pressure", 10L, MetricDataType.Float, pressure), "bar"),
                         metric("Running", 11L, MetricDataType.Boolean, true)));
     }
@@ -107,13 +109,13 @@ final class EdgeNode implements AutoCloseable {
         seq = (seq + 1) % 256;
         Metric metric = metric(null, 10L, MetricDataType.Float, pressure);
         metric.setTimestamp(time);
-        return publish("DDATA", device, payload(metric));
+        return publish("DDATA", device, payload(seq, metric));
     }
 
     /** NDATA of Temperature by alias only. */
     byte[] nodeData(double temperature) throws Exception {
         seq = (seq + 1) % 256;
-        return publish("NDATA", null, payload(metric(null, 1L, MetricDataType.Double, temperature)));
+        return publish("NDATA", null, payload(seq, metric(null, 1L, MetricDataType.Double, temperature)));
     }
 
     /** Loses {@code count} messages: the next one has a seq gap. */
@@ -144,26 +146,6 @@ final class EdgeNode implements AutoCloseable {
         byte[] bytes = new SparkplugBPayloadEncoder().getBytes(payload, type.endsWith("DATA"));
         publishRaw("spBv1.0/" + group + "/" + type + "/" + node + (device == null ? "" : "/" + device), bytes);
         return bytes;
-    }
-
-    private SparkplugBPayload payload(Metric... metrics) {
-        List<Metric> list = new ArrayList<>(List.of(metrics));
-        return new SparkplugBPayload.SparkplugBPayloadBuilder()
-                .setTimestamp(new Date())
-                .setSeq(seq)
-                .addMetrics(list)
-                .createPayload();
-    }
-
-    private static Metric metric(String name, Long alias, MetricDataType type, Object value) throws Exception {
-        return new Metric.MetricBuilder(name, type, value).alias(alias).createMetric();
-    }
-
-    private static Metric withUnit(Metric metric, String unit) throws Exception {
-        metric.setProperties(new PropertySet.PropertySetBuilder()
-                .addProperty("engUnit", new PropertyValue<>(PropertyDataType.String, unit))
-                .createPropertySet());
-        return metric;
     }
 
     @Override
