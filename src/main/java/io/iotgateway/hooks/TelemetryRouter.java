@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.iotgateway.config.GatewayProperties;
 import io.iotgateway.telemetry.GatewayExchange;
+import io.iotgateway.telemetry.Instants;
 import io.iotgateway.telemetry.KafkaHeaders;
 import io.iotgateway.telemetry.TelemetryRecord;
 import java.time.Duration;
@@ -237,7 +238,7 @@ public class TelemetryRouter {
             hook.setMessage(message(source, json != null ? (byte[]) json.get(record) : toJson(source)));
             hook.setProperty("value", source.value());
             hook.setProperty("unit", source.unit());
-            hook.setProperty("timestamp", source.timestamp().toString());
+            hook.setProperty("timestamp", Instants.format(source.timestamp()));
         }
         setProperties(hook, ingest.getProperty(VARIABLES, Map.class), source);
         return hook;
@@ -425,7 +426,7 @@ public class TelemetryRouter {
         message.setHeader(KafkaHeaders.MESSAGE_ID, source.messageId());
         message.setHeader(KafkaHeaders.SOURCE_TOPIC, source.sourceTopic());
         message.setHeader(KafkaHeaders.FAMILY, source.family());
-        message.setHeader(KafkaHeaders.RECEIVED_AT, source.receivedAt().toString());
+        message.setHeader(KafkaHeaders.RECEIVED_AT, Instants.format(source.receivedAt()));
         return message;
     }
 

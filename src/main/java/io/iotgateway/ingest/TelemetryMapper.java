@@ -6,8 +6,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.iotgateway.config.FamilyProperties;
 import io.iotgateway.errors.MessageRejectedException;
 import io.iotgateway.errors.RejectReason;
+import io.iotgateway.telemetry.MessageIds;
 import io.iotgateway.telemetry.TelemetryRecord;
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.OffsetDateTime;
@@ -191,12 +191,10 @@ final class TelemetryMapper {
         if (messageKey == null && !timed) {
             return UUID.randomUUID().toString();
         }
-        byte[] topicBytes = topic.getBytes(StandardCharsets.UTF_8);
-        byte[] typeBytes = String.valueOf(sensorType).getBytes(StandardCharsets.UTF_8);
-        byte[] identity = messageKey != null ? messageKey.getBytes(StandardCharsets.UTF_8) : raw;
-        ByteBuffer name = ByteBuffer.allocate(topicBytes.length + typeBytes.length + identity.length + 2);
-        name.put(topicBytes).put((byte) 0).put(typeBytes).put((byte) 0).put(identity);
-        return UUID.nameUUIDFromBytes(name.array()).toString();
+        return MessageIds.of(
+                topic,
+                String.valueOf(sensorType),
+                messageKey != null ? messageKey.getBytes(StandardCharsets.UTF_8) : raw);
     }
 
     private static JsonNode field(JsonNode payload, String name) {

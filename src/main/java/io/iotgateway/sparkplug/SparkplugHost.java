@@ -6,17 +6,15 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.iotgateway.errors.MessageRejectedException;
 import io.iotgateway.errors.RejectReason;
 import io.iotgateway.telemetry.Identifiers;
+import io.iotgateway.telemetry.MessageIds;
 import io.iotgateway.telemetry.TelemetryRecord;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
-import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -267,11 +265,7 @@ public class SparkplugHost {
      * place in the payload is part of it, as one payload may carry several values of one metric (history).
      */
     private static String messageId(String topic, String metric, byte[] payload) {
-        byte[] topicBytes = topic.getBytes(StandardCharsets.UTF_8);
-        byte[] metricBytes = metric.getBytes(StandardCharsets.UTF_8);
-        ByteBuffer name = ByteBuffer.allocate(topicBytes.length + metricBytes.length + payload.length + 2);
-        name.put(topicBytes).put((byte) 0).put(metricBytes).put((byte) 0).put(payload);
-        return UUID.nameUUIDFromBytes(name.array()).toString();
+        return MessageIds.of(topic, metric, payload);
     }
 
     private void count(String name, String tag, String value) {

@@ -1,31 +1,20 @@
 package io.iotgateway.telemetry;
 
-import com.fasterxml.jackson.annotation.JsonInclude;
-import com.fasterxml.jackson.annotation.JsonPropertyOrder;
+import com.fasterxml.jackson.databind.annotation.JsonSerialize;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.time.Instant;
 
 /**
  * The canonical telemetry record every device family is mapped to, as published to {@code device.telemetry} and
- * stored in {@code sensorData}. Its JSON form is specified by {@code schemas/telemetry-record.schema.json}.
+ * stored in {@code sensorData}. Its JSON form is specified by {@code schemas/telemetry-record.schema.json} and written
+ * by {@link TelemetryRecordSerializer}: the schema's field order, null fields left out, instants as
+ * {@link Instant#toString()}.
  *
  * @param messageId stable id: the same device message always yields the same id, so redelivery stores nothing twice
  * @param timestamp device time, or {@code receivedAt} when the device sent none
  * @param metadata every payload field the family mapping does not name, plus extra topic variables
  */
-@JsonInclude(JsonInclude.Include.NON_NULL)
-@JsonPropertyOrder({
-    "messageId",
-    "deviceId",
-    "sensorType",
-    "value",
-    "unit",
-    "timestamp",
-    "receivedAt",
-    "family",
-    "sourceTopic",
-    "metadata"
-})
+@JsonSerialize(using = TelemetryRecordSerializer.class)
 public record TelemetryRecord(
         String messageId,
         String deviceId,

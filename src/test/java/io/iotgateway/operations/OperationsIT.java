@@ -184,6 +184,22 @@ class OperationsIT extends GatewayIntegrationTest {
     }
 
     @Test
+    void hawtioReadsRouteStatisticsAndNotEveryProcessorsTimer() throws Exception {
+        // camel.main.jmx-management-statistics-level: RoutesOnly (per-processor timers cost CPU on every message)
+        String route = "{\"type\":\"read\",\"mbean\":\"org.apache.camel:context=iot-gateway,type=routes,"
+                + "name=\\\"ingest-receive-devices\\\"\",\"attribute\":\"ExchangesTotal\"}";
+        JsonNode answer = JSON.readTree(http.post("/actuator/jolokia", route, true, "Sec-Fetch-Site", "same-origin")
+                .body());
+        assertThat(answer.path("status").asInt()).as(answer.toString()).isEqualTo(200);
+        assertThat(answer.path("value").isNumber()).as(answer.toString()).isTrue();
+        String level = "{\"type\":\"read\",\"mbean\":\"org.apache.camel:context=iot-gateway,type=context,"
+                + "name=\\\"iot-gateway\\\"\",\"attribute\":\"ManagementStatisticsLevel\"}";
+        answer = JSON.readTree(http.post("/actuator/jolokia", level, true, "Sec-Fetch-Site", "same-origin")
+                .body());
+        assertThat(answer.path("value").asText()).as(answer.toString()).isEqualTo("RoutesOnly");
+    }
+
+    @Test
     void apiClientsWithCredentialsNeedNoCsrfToken() {
         // Nothing is mapped there: the point is that security neither asks for more nor rejects a stateless POST for
         // want of a CSRF token. (Who may call what: security/ApiSecurityIT.)

@@ -30,6 +30,42 @@ class InstantsTest {
     }
 
     @Test
+    void writesEveryInstantAsInstantToStringDoes() {
+        SplittableRandom random = new SplittableRandom(7);
+        long year10000 = Instant.parse("+10000-01-01T00:00:00Z").getEpochSecond();
+        for (int i = 0; i < 200_000; i++) {
+            long seconds =
+                    switch (i % 5) {
+                        case 0 -> random.nextLong(-year10000, 2 * year10000); // also before 1970 and after 9999
+                        case 1 -> random.nextLong(0, year10000) / 86_400 * 86_400; // midnight
+                        case 2 -> random.nextLong(0, year10000) / 60 * 60; // second 0
+                        default -> random.nextLong(0, year10000);
+                    };
+            int nanos =
+                    switch (i % 4) {
+                        case 0 -> 0;
+                        case 1 -> random.nextInt(1000) * 1_000_000;
+                        case 2 -> random.nextInt(1_000_000) * 1000;
+                        default -> random.nextInt(1_000_000_000);
+                    };
+            Instant instant = Instant.ofEpochSecond(seconds, nanos);
+            assertThat(Instants.format(instant)).isEqualTo(instant.toString());
+        }
+        for (Instant edge : new Instant[] {
+            Instant.EPOCH,
+            Instant.ofEpochSecond(0, 1),
+            Instant.ofEpochSecond(0, 1_000),
+            Instant.ofEpochSecond(0, 1_000_000),
+            Instant.parse("2000-02-29T23:59:59.999999999Z"),
+            Instant.parse("9999-12-31T23:59:59.999Z"),
+            Instant.parse("+10000-01-01T00:00:00Z"),
+            Instant.ofEpochSecond(-1)
+        }) {
+            assertThat(Instants.format(edge)).isEqualTo(edge.toString());
+        }
+    }
+
+    @Test
     void readsOtherFormsAsInstantParseDoes() {
         for (String text : new String[] {
             "2024-02-29T12:00:00Z",
