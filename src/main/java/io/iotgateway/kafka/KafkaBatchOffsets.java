@@ -4,7 +4,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.camel.Exchange;
+import org.apache.camel.Message;
 import org.apache.camel.component.kafka.KafkaConstants;
+import org.apache.camel.component.kafka.consumer.DefaultKafkaManualCommit;
 import org.apache.camel.component.kafka.consumer.KafkaManualCommit;
 import org.apache.kafka.clients.consumer.CommitFailedException;
 import org.apache.kafka.common.errors.RebalanceInProgressException;
@@ -36,19 +38,21 @@ public final class KafkaBatchOffsets {
      * next (this consumer, after rejoining) reads them again from the last commit; their writes are idempotent.
      */
     public static void commit(List<?> batch) {
-        Map<String, KafkaManualCommit> lastPerPartition = new LinkedHashMap<>();
+        // Camel's commits know their partition: no header lookups and no key built per record of the batch.
+        Map<Object, KafkaManualCommit> lastPerPartition = new LinkedHashMap<>();
         for (Object item : batch) {
-            Exchange record = (Exchange) item;
-            KafkaManualCommit commit =
-                    record.getMessage().getHeader(KafkaConstants.MANUAL_COMMIT, KafkaManualCommit.class);
+            Message record = ((Exchange) item).getMessage();
+            KafkaManualCommit commit = record.getHeader(KafkaConstants.MANUAL_COMMIT, KafkaManualCommit.class);
             if (commit != null) {
                 lastPerPartition.put(
-                        record.getMessage().getHeader(KafkaConstants.TOPIC, String.class) + "/"
-                                + record.getMessage().getHeader(KafkaConstants.PARTITION, Integer.class),
+                        commit instanceof DefaultKafkaManualCommit known
+                                ? known.getPartition()
+                                : record.getHeader(KafkaConstants.TOPIC, String.class) + "/"
+                                        + record.getHeader(KafkaConstants.PARTITION, Integer.class),
                         commit);
             }
         }
-        for (Map.Entry<String, KafkaManualCommit> partition : lastPerPartition.entrySet()) {
+        for (Map.Entry<Object, KafkaManualCommit> partition : lastPerPartition.entrySet()) {
             try {
                 partition.getValue().commit();
             } catch (CommitFailedException | RebalanceInProgressException e) {
