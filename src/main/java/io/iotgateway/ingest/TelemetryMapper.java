@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.iotgateway.config.FamilyProperties;
 import io.iotgateway.errors.MessageRejectedException;
 import io.iotgateway.errors.RejectReason;
+import io.iotgateway.telemetry.Identifiers;
 import io.iotgateway.telemetry.MessageIds;
 import io.iotgateway.telemetry.TelemetryRecord;
 import java.nio.charset.StandardCharsets;
@@ -18,13 +19,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
-import java.util.regex.Pattern;
 
 /** Maps a schema-valid payload of a family to canonical records, one per configured reading. Pure logic. */
 final class TelemetryMapper {
 
-    // Ids end up in Kafka topic names (fan-out), so they use the Kafka topic alphabet.
-    static final Pattern IDENTIFIER = io.iotgateway.telemetry.Identifiers.ID;
     private static final double EPOCH_SECONDS_LIMIT = 1e11; // larger numbers are epoch milliseconds
 
     private TelemetryMapper() {}
@@ -94,7 +92,7 @@ final class TelemetryMapper {
             throw new MessageRejectedException(
                     RejectReason.SCHEMA_VIOLATION, "$." + family.deviceIdField() + ": device id is missing");
         }
-        if (!IDENTIFIER.matcher(deviceId).matches()) {
+        if (!Identifiers.isValid(deviceId)) {
             throw new MessageRejectedException(
                     RejectReason.SCHEMA_VIOLATION,
                     "device id '" + abbreviate(deviceId)
@@ -116,7 +114,7 @@ final class TelemetryMapper {
         if (sensorType == null) {
             sensorType = variables.get("sensorType");
         }
-        if (!IDENTIFIER.matcher(sensorType).matches()) {
+        if (!Identifiers.isValid(sensorType)) {
             throw new MessageRejectedException(
                     RejectReason.SCHEMA_VIOLATION,
                     "sensor type '" + abbreviate(sensorType)

@@ -96,6 +96,9 @@ final class TopicPattern {
     static Optional<String> problem(Map<String, String> variables) {
         for (Map.Entry<String, String> variable : variables.entrySet()) {
             String value = variable.getValue();
+            if (Identifiers.isValid(value)) {
+                continue;
+            }
             String name = "{" + variable.getKey() + "}";
             if (value.isEmpty()) {
                 return Optional.of(name + " is empty");
@@ -104,14 +107,12 @@ final class TopicPattern {
                 return Optional.of(name + " has " + value.length() + " characters; at most " + MAX_VARIABLE_LENGTH
                         + " are allowed");
             }
-            if (!Identifiers.isValid(value)) {
-                int bad = value.codePoints()
-                        .filter(c -> !Identifiers.isValid(Character.toString(c)))
-                        .findFirst()
-                        .orElse('?');
-                return Optional.of(name + " '" + Identifiers.printable(value) + "' contains "
-                        + String.format("U+%04X", bad) + "; expected letters, digits, '.', '_' or '-'");
-            }
+            int bad = value.codePoints()
+                    .filter(c -> !Identifiers.isValid(Character.toString(c)))
+                    .findFirst()
+                    .orElse('?');
+            return Optional.of(name + " '" + Identifiers.printable(value) + "' contains " + String.format("U+%04X", bad)
+                    + "; expected letters, digits, '.', '_' or '-'");
         }
         return Optional.empty();
     }
