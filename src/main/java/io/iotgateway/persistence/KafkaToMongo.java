@@ -55,7 +55,8 @@ public final class KafkaToMongo {
                         + "&autoCommitEnable=false"
                         + "&allowManualCommit=true"
                         + "&breakOnFirstError=true"
-                        + "&autoOffsetReset=earliest")
+                        + "&autoOffsetReset=earliest"
+                        + "&headerFilterStrategy=#" + RecordHeadersIgnored.BEAN)
                 .routeId(routeId)
                 .routeConfigurationId(GatewayExchange.ERROR_POLICY)
                 .process(toWrites)
