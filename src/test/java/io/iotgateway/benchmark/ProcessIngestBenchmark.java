@@ -71,7 +71,7 @@ import org.junit.jupiter.api.Test;
 class ProcessIngestBenchmark {
 
     private static final int DEVICES = Integer.getInteger("bench.devices", 100);
-    private static final int MESSAGES = Integer.getInteger("bench.messages", 100_000);
+    private static final int MESSAGES = Integer.getInteger("bench.messages", 200_000);
     private static final int WARMUP = Integer.getInteger("bench.warmup", 20_000);
     private static final int FIXED_SECONDS = Integer.getInteger("bench.fixedSeconds", 20);
     private static final int PARTITIONS = 6;
