@@ -7,7 +7,7 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
-import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -46,7 +46,7 @@ class ExchangeMetrics extends EventNotifierSupport {
     private final boolean deviceLabel;
 
     // Found once, not built and looked up again for every exchange: this runs on the ingest path.
-    private final Map<String, Timer> kafkaSends = new ConcurrentHashMap<>();
+    private final Map<String, SendTimers> kafkaSends = new ConcurrentHashMap<>();
     private final Map<String, Timer> mongoWrites = new ConcurrentHashMap<>();
     private final Map<String, Counter> recordsSent = new ConcurrentHashMap<>();
 
@@ -95,23 +95,17 @@ class ExchangeMetrics extends EventNotifierSupport {
     }
 
     private void sent(Exchange exchange, Endpoint endpoint, long millis) {
-        String outcome = exchange.getException() == null ? "success" : "failure";
+        boolean success = exchange.getException() == null;
         if (endpoint instanceof KafkaEndpoint) {
-            String route = String.valueOf(exchange.getFromRouteId());
             kafkaSends
-                    .computeIfAbsent(route + '\n' + outcome, key -> Timer.builder("gateway.kafka.send")
-                            .description("Time until Kafka acknowledged the records of one exchange")
-                            .tag("route", route)
-                            .tag("outcome", outcome)
-                            .publishPercentileHistogram()
-                            .minimumExpectedValue(MIN_EXPECTED)
-                            .maximumExpectedValue(MAX_EXPECTED)
-                            .register(meters))
+                    .computeIfAbsent(String.valueOf(exchange.getFromRouteId()), SendTimers::new)
+                    .of(success)
                     .record(millis, TimeUnit.MILLISECONDS);
-            if (exchange.getException() == null) {
+            if (success) {
                 countRecords(exchange);
             }
         } else if (endpoint instanceof MongoDbEndpoint) {
+            String outcome = outcome(success);
             mongoWrites
                     .computeIfAbsent(outcome, key -> Timer.builder("gateway.mongodb.write")
                             .description("MongoDB write time (one bulk write per batch)")
@@ -124,14 +118,50 @@ class ExchangeMetrics extends EventNotifierSupport {
         }
     }
 
+    private static String outcome(boolean success) {
+        return success ? "success" : "failure";
+    }
+
+    /** A route's Kafka send timers, one per outcome, made on first use. */
+    private final class SendTimers {
+        private final String route;
+        private volatile Timer success;
+        private volatile Timer failure;
+
+        SendTimers(String route) {
+            this.route = route;
+        }
+
+        Timer of(boolean succeeded) {
+            Timer timer = succeeded ? success : failure;
+            if (timer == null) {
+                timer = Timer.builder("gateway.kafka.send")
+                        .description("Time until Kafka acknowledged the records of one exchange")
+                        .tag("route", route)
+                        .tag("outcome", outcome(succeeded))
+                        .publishPercentileHistogram()
+                        .minimumExpectedValue(MIN_EXPECTED)
+                        .maximumExpectedValue(MAX_EXPECTED)
+                        .register(meters); // the registry returns the one already registered
+                if (succeeded) {
+                    success = timer;
+                } else {
+                    failure = timer;
+                }
+            }
+            return timer;
+        }
+    }
+
     /**
      * Notes the topic of every record about to be sent: Camel's Kafka producer removes the per-record topic headers as
-     * it sends, and on success all of them were acknowledged.
+     * it sends, and on success all of them were acknowledged. Kept as counts per label, in the order first seen: a
+     * device message's records mostly share one topic, and this runs for every message.
      */
     private void sending(Exchange exchange, KafkaEndpoint endpoint) {
         String defaultTopic = endpoint.getConfiguration().getTopic();
         Object body = exchange.getMessage().getBody();
-        List<String> labels = new ArrayList<>();
+        RecordLabels labels = new RecordLabels();
         if (body instanceof List<?> batch) {
             for (Object item : batch) {
                 Message message = item instanceof Exchange single ? single.getMessage() : (Message) item;
@@ -149,18 +179,38 @@ class ExchangeMetrics extends EventNotifierSupport {
     }
 
     private void countRecords(Exchange exchange) {
-        List<?> labels = exchange.getProperty(TOPICS, List.class);
-        exchange.removeProperty(TOPICS);
-        if (labels == null) {
+        if (!(exchange.removeProperty(TOPICS) instanceof RecordLabels labels)) {
             return;
         }
-        for (Object label : labels) {
+        for (int i = 0; i < labels.size; i++) {
             recordsSent
-                    .computeIfAbsent(String.valueOf(label), topic -> Counter.builder("gateway.kafka.records.sent")
+                    .computeIfAbsent(labels.labels[i], topic -> Counter.builder("gateway.kafka.records.sent")
                             .description("Records Kafka acknowledged, by topic (fan-out topics by template)")
                             .tag("topic", topic)
                             .register(meters))
-                    .increment();
+                    .increment(labels.counts[i]);
+        }
+    }
+
+    /** Records per topic label of one exchange's send. */
+    private static final class RecordLabels {
+        private String[] labels = new String[2];
+        private int[] counts = new int[2];
+        private int size;
+
+        void add(String label) {
+            for (int i = 0; i < size; i++) {
+                if (labels[i].equals(label)) {
+                    counts[i]++;
+                    return;
+                }
+            }
+            if (size == labels.length) {
+                labels = Arrays.copyOf(labels, size * 2);
+                counts = Arrays.copyOf(counts, size * 2);
+            }
+            labels[size] = label;
+            counts[size++] = 1;
         }
     }
 }
