@@ -17,13 +17,7 @@ class InstantsTest {
             long seconds = random.nextLong(
                     Instant.parse("1000-01-01T00:00:00Z").getEpochSecond(),
                     Instant.parse("9999-12-31T23:59:59Z").getEpochSecond());
-            int nanos =
-                    switch (i % 4) {
-                        case 0 -> 0;
-                        case 1 -> random.nextInt(1000) * 1_000_000;
-                        case 2 -> random.nextInt(1_000_000) * 1000;
-                        default -> random.nextInt(1_000_000_000);
-                    };
+            int nanos = nanos(random, i);
             String text = Instant.ofEpochSecond(seconds, nanos).toString();
             assertThat(Instants.parse(text)).as(text).isEqualTo(Instant.parse(text));
         }
@@ -41,13 +35,7 @@ class InstantsTest {
                         case 2 -> random.nextLong(0, year10000) / 60 * 60; // second 0
                         default -> random.nextLong(0, year10000);
                     };
-            int nanos =
-                    switch (i % 4) {
-                        case 0 -> 0;
-                        case 1 -> random.nextInt(1000) * 1_000_000;
-                        case 2 -> random.nextInt(1_000_000) * 1000;
-                        default -> random.nextInt(1_000_000_000);
-                    };
+            int nanos = nanos(random, i);
             Instant instant = Instant.ofEpochSecond(seconds, nanos);
             assertThat(Instants.format(instant)).isEqualTo(instant.toString());
         }
@@ -96,5 +84,15 @@ class InstantsTest {
             assertThatThrownBy(() -> Instant.parse(text)).as(text).isInstanceOf(DateTimeParseException.class);
             assertThatThrownBy(() -> Instants.parse(text)).as(text).isInstanceOf(DateTimeParseException.class);
         }
+    }
+
+    /** Nanoseconds with 0, 3, 6 and 9 fraction digits in turn. */
+    private static int nanos(SplittableRandom random, int i) {
+        return switch (i % 4) {
+            case 0 -> 0;
+            case 1 -> random.nextInt(1000) * 1_000_000;
+            case 2 -> random.nextInt(1_000_000) * 1000;
+            default -> random.nextInt(1_000_000_000);
+        };
     }
 }
