@@ -10,6 +10,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -101,9 +102,21 @@ class ConfigurationFailFastTest {
     }
 
     @Test
-    void loggingIsConfiguredByTheGatewaysOwnFileNotByOneOnTheClassPath() {
-        // tahu-core ships a logback.xml that sets the root logger to TRACE; found first, it would configure production
-        assertThat(getClass().getClassLoader().getResource("logback.xml")).isNotNull();
+    void loggingIsConfiguredByTheGatewaysOwnFileNotByOneOnTheClassPath() throws IOException {
+        // tahu-core ships a logback.xml that sets the root logger to TRACE. Logback configures itself from the first
+        // one on the class path for the lines before Spring Boot applies logging.config: it must be the gateway's.
+        ClassLoader classPath = getClass().getClassLoader();
+        assertThat(Collections.list(classPath.getResources("logback.xml"))).hasSizeGreaterThan(1);
+        assertThat(classPath.getResource("logback.xml").toString())
+                .isEqualTo(IotGatewayApplication.class
+                                .getProtectionDomain()
+                                .getCodeSource()
+                                .getLocation()
+                        + "logback.xml");
+        // One Commons Logging API (Spring's spring-jcl), not a commons-logging jar beside it, which made every start
+        // print a warning.
+        assertThat(Collections.list(classPath.getResources("org/apache/commons/logging/LogFactory.class")))
+                .hasSize(1);
         try (var context = new SpringApplicationBuilder(IotGatewayApplication.class)
                 .web(WebApplicationType.NONE)
                 .run(
