@@ -72,17 +72,21 @@ final class CommandValidator {
         }
         String componentName = agree("component", component, command, RejectReason.INVALID_COMMAND);
         // A Sparkplug device's components are the metrics of its birth, in the range their data type holds.
-        CommandProperties.Component range = sparkplug
-                ? sparkplugMetrics
-                        .apply(device, componentName)
-                        .map(type -> new CommandProperties.Component(-Double.MAX_VALUE, Double.MAX_VALUE))
-                        .orElse(null)
-                : components.get(componentName);
-        if (range == null && sparkplug) {
-            throw reject(
-                    RejectReason.UNKNOWN_COMPONENT,
-                    "Sparkplug B device '" + device + "' is not online or announced no metric '" + componentName
-                            + "' in its birth");
+        CommandProperties.Component range = components.get(componentName);
+        boolean integral = false;
+        if (sparkplug) {
+            String type = sparkplugMetrics
+                    .apply(device, componentName)
+                    .orElseThrow(() -> reject(
+                            RejectReason.UNKNOWN_COMPONENT,
+                            "Sparkplug B device '" + device + "' is not online or announced no metric '" + componentName
+                                    + "' in its birth"));
+            SparkplugHost.NumberRange numbers = SparkplugHost.commandRange(type)
+                    .orElseThrow(() -> reject(
+                            RejectReason.INVALID_COMMAND,
+                            "metric '" + componentName + "' is a " + type + ", which a command's number cannot set"));
+            range = new CommandProperties.Component(numbers.min(), numbers.max());
+            integral = numbers.integral();
         }
         if (range == null) {
             throw reject(
@@ -105,6 +109,11 @@ final class CommandValidator {
                     RejectReason.VALUE_OUT_OF_RANGE,
                     "value " + value.asText() + " is outside the range of " + componentName + ": " + format(range.min())
                             + " to " + format(range.max()));
+        }
+        if (integral && number != Math.rint(number)) {
+            throw reject(
+                    RejectReason.VALUE_OUT_OF_RANGE,
+                    "value " + value.asText() + " is not a whole number, which metric " + componentName + " holds");
         }
         String commandId = text(command, "commandId", false);
         if (commandId != null && !COMMAND_ID.matcher(commandId).matches()) {
@@ -180,7 +189,10 @@ final class CommandValidator {
     }
 
     private static String format(double number) {
-        return number == Math.rint(number) ? String.valueOf((long) number) : String.valueOf(number);
+        // whole numbers as such, unless too large to be exact (a Float or Double metric's range)
+        return number == Math.rint(number) && Math.abs(number) < 1e15
+                ? String.valueOf((long) number)
+                : String.valueOf(number);
     }
 
     private static MessageRejectedException reject(RejectReason reason, String detail) {

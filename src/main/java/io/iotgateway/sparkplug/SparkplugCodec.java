@@ -7,6 +7,8 @@ import java.math.BigInteger;
 import java.util.ArrayList;
 import java.util.Date;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import org.eclipse.tahu.message.SparkplugBPayloadEncoder;
 import org.eclipse.tahu.message.model.Metric;
 import org.eclipse.tahu.message.model.MetricDataType;
@@ -106,8 +108,30 @@ final class SparkplugCodec {
         return null;
     }
 
+    /** What a command's number may be for a metric of each data type a command can set; others take no number. */
+    private static final Map<String, SparkplugHost.NumberRange> COMMAND_RANGES = Map.ofEntries(
+            Map.entry("Boolean", new SparkplugHost.NumberRange(0, 1, true)),
+            Map.entry("Int8", new SparkplugHost.NumberRange(Byte.MIN_VALUE, Byte.MAX_VALUE, true)),
+            Map.entry("Int16", new SparkplugHost.NumberRange(Short.MIN_VALUE, Short.MAX_VALUE, true)),
+            Map.entry("Int32", new SparkplugHost.NumberRange(Integer.MIN_VALUE, Integer.MAX_VALUE, true)),
+            Map.entry("Int64", new SparkplugHost.NumberRange(Long.MIN_VALUE, Long.MAX_VALUE, true)),
+            Map.entry("UInt8", new SparkplugHost.NumberRange(0, 0xFF, true)),
+            Map.entry("UInt16", new SparkplugHost.NumberRange(0, 0xFFFF, true)),
+            Map.entry("UInt32", new SparkplugHost.NumberRange(0, 0xFFFF_FFFFL, true)),
+            // written through a long (command below)
+            Map.entry("UInt64", new SparkplugHost.NumberRange(0, Long.MAX_VALUE, true)),
+            Map.entry("Float", new SparkplugHost.NumberRange(-Float.MAX_VALUE, Float.MAX_VALUE, false)),
+            Map.entry("Double", new SparkplugHost.NumberRange(-Double.MAX_VALUE, Double.MAX_VALUE, false)),
+            Map.entry("", new SparkplugHost.NumberRange(-Double.MAX_VALUE, Double.MAX_VALUE, false)));
+
+    /** The numbers a command may write to a metric of data type {@code type}; empty when it takes no number. */
+    static Optional<SparkplugHost.NumberRange> commandRange(String type) {
+        return Optional.ofNullable(COMMAND_RANGES.get(type));
+    }
+
     /**
-     * A DCMD/NCMD payload that writes {@code value} to {@code metric}, as the data type its birth announced.
+     * A DCMD/NCMD payload that writes {@code value} to {@code metric}, as the data type its birth announced. The value
+     * is within {@link #commandRange} (the command validator checks it), so the casts below do not wrap.
      *
      * @throws IllegalArgumentException when the metric's data type does not hold a number
      */

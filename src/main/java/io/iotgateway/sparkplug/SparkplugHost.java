@@ -15,6 +15,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -142,6 +143,14 @@ public class SparkplugHost {
         this.listener = listener;
     }
 
+    /** The numbers a command may write to a metric: its data type's range, whole numbers only for integer types. */
+    public record NumberRange(double min, double max, boolean integral) {}
+
+    /** The numbers a command may write to a metric of data type {@code type}; empty when it takes no number. */
+    public static Optional<NumberRange> commandRange(String type) {
+        return SparkplugCodec.commandRange(type);
+    }
+
     /** Whether {@code deviceId} has the shape of a Sparkplug B id ({@code group/edgeNode[/device]}). */
     public static boolean isSparkplugId(String deviceId) {
         return deviceId != null && deviceId.indexOf('/') > 0 && target(deviceId).isPresent();
@@ -151,7 +160,7 @@ public class SparkplugHost {
      * The data type of a metric an online Sparkplug device (or edge node) announced in its birth, or empty when the
      * device is not online or announced no such metric.
      */
-    public java.util.Optional<String> metricType(String deviceId, String metric) {
+    public Optional<String> metricType(String deviceId, String metric) {
         return target(deviceId).flatMap(device -> sessions.metricType(device, metric));
     }
 
@@ -172,10 +181,10 @@ public class SparkplugHost {
         count("gateway.sparkplug.commands", "type", device.device() == null ? "NCMD" : "DCMD");
     }
 
-    private static java.util.Optional<SparkplugTopic> target(String deviceId) {
+    private static Optional<SparkplugTopic> target(String deviceId) {
         String[] parts = deviceId.split("/", -1);
         if (parts.length < 2 || parts.length > 3) {
-            return java.util.Optional.empty();
+            return Optional.empty();
         }
         return SparkplugTopic.parse(SparkplugTopic.NAMESPACE + "/" + parts[0] + "/DDATA/" + parts[1]
                         + (parts.length == 3 ? "/" + parts[2] : ""))

@@ -8,6 +8,7 @@ import io.iotgateway.errors.RejectReason;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.BiFunction;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -85,6 +86,35 @@ class CommandValidatorTest {
                         "plant-1/gw-1/pump-1", "Speed", "{\"command\":\"set\",\"value\":1}".getBytes(), () -> "id"))
                 .isInstanceOfSatisfying(MessageRejectedException.class, e -> assertThat(e.reason())
                         .isEqualTo(RejectReason.UNKNOWN_COMPONENT));
+    }
+
+    @Test
+    void aSparkplugMetricTakesTheNumbersItsDataTypeHolds() {
+        Map<String, String> types = Map.of("Level", "Int8", "Count", "UInt8", "Speed", "Int32", "Name", "String");
+        CommandValidator sparkplug =
+                new CommandValidator(Map.of(), (device, metric) -> Optional.ofNullable(types.get(metric)));
+        BiFunction<String, String, RejectReason> reasonFor = (metric, value) -> {
+            try {
+                sparkplug.validate(
+                        "plant-1/gw-1/pump-1",
+                        metric,
+                        ("{\"command\":\"set\",\"value\":" + value + "}").getBytes(StandardCharsets.UTF_8),
+                        () -> "id");
+                return null;
+            } catch (MessageRejectedException e) {
+                return e.reason();
+            }
+        };
+        assertThat(reasonFor.apply("Level", "127")).isNull();
+        assertThat(reasonFor.apply("Level", "-128")).isNull();
+        assertThat(reasonFor.apply("Level", "300")).isEqualTo(RejectReason.VALUE_OUT_OF_RANGE); // would wrap to 44
+        assertThat(reasonFor.apply("Count", "-1")).isEqualTo(RejectReason.VALUE_OUT_OF_RANGE);
+        assertThat(reasonFor.apply("Count", "255")).isNull();
+        assertThat(reasonFor.apply("Speed", "2.5")).isEqualTo(RejectReason.VALUE_OUT_OF_RANGE);
+        assertThat(reasonFor.apply("Name", "1")).isEqualTo(RejectReason.INVALID_COMMAND);
+        assertThatThrownBy(() -> sparkplug.validate(
+                        "plant-1/gw-1/pump-1", "Level", "{\"command\":\"set\",\"value\":300}".getBytes(), () -> "id"))
+                .hasMessageContaining("outside the range of Level: -128 to 127");
     }
 
     @Test
