@@ -11,6 +11,7 @@ import io.iotgateway.config.InvalidConfigurationException;
 import io.iotgateway.reload.InvalidSourceException;
 import io.iotgateway.reload.RoutesProperties;
 import io.iotgateway.sparkplug.SparkplugTopic;
+import io.iotgateway.telemetry.Identifiers;
 import jakarta.validation.Validator;
 import java.io.IOException;
 import java.io.InputStream;
@@ -21,7 +22,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.springframework.core.io.Resource;
 import org.springframework.core.io.ResourceLoader;
@@ -37,8 +37,6 @@ import org.springframework.stereotype.Component;
 class FamilyCatalog implements FamilyTwinMappings {
 
     static final String FAMILY_SUFFIX = ".family.yaml";
-    /** Sensor types and twin components as the device schemas and the command topics allow them. */
-    private static final Pattern COMPONENT = Pattern.compile("[A-Za-z0-9._-]{1,128}");
 
     private final JsonSchemaFactory schemas = JsonSchemaFactory.getInstance(SpecVersion.VersionFlag.V202012);
     private final ResourceLoader resources;
@@ -257,8 +255,8 @@ class FamilyCatalog implements FamilyTwinMappings {
             }
         }
         for (Map.Entry<String, String> reported : family.twinReported().entrySet()) {
-            if (!COMPONENT.matcher(reported.getKey()).matches()
-                    || !COMPONENT.matcher(reported.getValue()).matches()) {
+            // sensor types and twin components as the device schemas and the command topics allow them
+            if (!Identifiers.isValid(reported.getKey()) || !Identifiers.isValid(reported.getValue())) {
                 throw problem(
                         content,
                         prefix + "twin-reported." + reported.getKey(),

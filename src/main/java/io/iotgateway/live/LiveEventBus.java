@@ -73,7 +73,6 @@ class LiveEventBus {
         return typesByTopic.keySet().toArray(String[]::new);
     }
 
-    /** One record from the telemetry, alerts, command status or workout session topic. */
     /** One poll's records (camel-kafka batching), in their order. */
     void fromKafkaBatch(Exchange batch) {
         for (Object record : batch.getMessage().getBody(List.class)) {
@@ -81,6 +80,7 @@ class LiveEventBus {
         }
     }
 
+    /** One record from the telemetry, alerts, command status or workout session topic. */
     void fromKafka(Exchange exchange) {
         String type = typesByTopic.get(exchange.getMessage().getHeader(KafkaConstants.TOPIC, String.class));
         byte[] body = exchange.getMessage().getBody(byte[].class);

@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -91,14 +92,14 @@ final class SparkplugSessions {
      * The data type of a metric the device's (or node's) birth announced, or empty when the device is not online or
      * announced no such metric. An empty type string: announced without a data type.
      */
-    java.util.Optional<String> metricType(SparkplugTopic device, String metric) {
+    Optional<String> metricType(SparkplugTopic device, String metric) {
         Node node = nodes.get(device.nodeId());
         if (node == null) {
-            return java.util.Optional.empty();
+            return Optional.empty();
         }
         synchronized (node) {
             if (!node.online || node.stale) {
-                return java.util.Optional.empty();
+                return Optional.empty();
             }
             Map<Long, String> aliases;
             Map<String, String> types;
@@ -108,15 +109,15 @@ final class SparkplugSessions {
             } else {
                 Device state = node.devices.get(device.device());
                 if (state == null || !state.online) {
-                    return java.util.Optional.empty();
+                    return Optional.empty();
                 }
                 aliases = state.aliases;
                 types = state.types;
             }
             if (!aliases.containsValue(metric) && !types.containsKey(metric)) {
-                return java.util.Optional.empty();
+                return Optional.empty();
             }
-            return java.util.Optional.of(types.getOrDefault(metric, ""));
+            return Optional.of(types.getOrDefault(metric, ""));
         }
     }
 

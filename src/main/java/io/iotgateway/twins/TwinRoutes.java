@@ -15,8 +15,9 @@ import org.springframework.stereotype.Component;
 
 /**
  * The twin loop's routes. {@code twins-consume-signals} hears that a device is online (its telemetry) and what it
- * reported (command status changes, and telemetry its family maps to twin components); {@code twins-publish-twin} writes a twin to the compacted topic;
- * {@code twins-check-open} reconciles open twins and re-publishes what did not reach Kafka.
+ * reported (command status changes, and telemetry its family maps to twin components); {@code twins-publish-twin}
+ * writes a twin to the compacted topic; {@code twins-check-open} reconciles open twins and re-publishes what did not
+ * reach Kafka.
  */
 @Component
 @ConditionalOnProperty(name = "gateway.twins.enabled", havingValue = "true", matchIfMissing = true)
