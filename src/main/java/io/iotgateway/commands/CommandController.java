@@ -74,7 +74,7 @@ class CommandController {
 
     @ExceptionHandler(CommandUndeliverableException.class)
     ResponseEntity<ProblemDetail> undeliverable(CommandUndeliverableException e) {
-        ProblemDetail problem = ApiProblems.of(HttpStatus.SERVICE_UNAVAILABLE, "mqtt-unavailable", e.getMessage());
+        ProblemDetail problem = ApiProblems.of(HttpStatus.SERVICE_UNAVAILABLE, e.code(), e.getMessage());
         problem.setProperty("commandId", e.command().commandId());
         return ResponseEntity.status(HttpStatus.SERVICE_UNAVAILABLE).body(problem);
     }

@@ -91,10 +91,14 @@ public class CommandService {
         try {
             return publish(command);
         } catch (RuntimeException e) {
-            String reason = "the MQTT broker did not take the command: " + describe(e);
+            // Without command routes (CommandRoutes) there is no publisher, rather than a broker that refused.
+            String code = properties.enabled() ? "mqtt-unavailable" : "commands-disabled";
+            String reason = properties.enabled()
+                    ? "the MQTT broker did not take the command: " + describe(e)
+                    : "commands are disabled in this gateway instance (gateway.commands.enabled=false)";
             store.markUndeliverable(command.commandId(), reason);
             count("undeliverable");
-            throw new CommandUndeliverableException(command, reason);
+            throw new CommandUndeliverableException(command, code, reason);
         }
     }
 

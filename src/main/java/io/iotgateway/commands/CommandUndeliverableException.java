@@ -4,10 +4,17 @@ package io.iotgateway.commands;
 public class CommandUndeliverableException extends RuntimeException {
 
     private final transient Command command;
+    private final String code;
 
-    CommandUndeliverableException(Command command, String reason) {
+    CommandUndeliverableException(Command command, String code, String reason) {
         super(reason, null, false, false);
         this.command = command;
+        this.code = code;
+    }
+
+    /** {@code mqtt-unavailable}, or {@code commands-disabled} in an instance that runs no command routes. */
+    public String code() {
+        return code;
     }
 
     public Command command() {

@@ -161,7 +161,7 @@ class LiveSocketHandler extends TextWebSocketHandler {
         } catch (MessageRejectedException e) {
             client.send(error(requestId, e.reason().code(), e.getMessage()));
         } catch (CommandUndeliverableException e) {
-            client.send(error(requestId, "mqtt-unavailable", e.getMessage()));
+            client.send(error(requestId, e.code(), e.getMessage()));
         } catch (JsonProcessingException e) {
             client.send(error(requestId, "invalid-frame", e.getOriginalMessage()));
         }

@@ -1,6 +1,7 @@
 package io.iotgateway.twins;
 
 import io.iotgateway.config.GatewayProperties;
+import io.iotgateway.config.InvalidConfigurationException;
 import io.iotgateway.ingest.FamilyTwinMappings;
 import io.iotgateway.telemetry.GatewayExchange;
 import io.iotgateway.telemetry.KafkaHeaders;
@@ -34,7 +35,15 @@ class TwinRoutes extends RouteBuilder {
             TwinTopic topic,
             FamilyTwinMappings families,
             GatewayProperties gateway,
-            @Value("${gateway.commands.status-topic}") String statusTopic) {
+            @Value("${gateway.commands.status-topic}") String statusTopic,
+            @Value("${gateway.commands.enabled:true}") boolean commandsEnabled) {
+        if (!commandsEnabled) {
+            // Twins reach devices only through commands: without them every desired value would wait forever.
+            throw new InvalidConfigurationException(
+                    "gateway.twins.enabled",
+                    "device twins send desired values as commands, so they need gateway.commands.enabled=true;"
+                            + " set GATEWAY_TWINS_ENABLED=false too, or GATEWAY_COMMANDS_ENABLED=true");
+        }
         this.service = service;
         this.topic = topic;
         this.families = families;

@@ -50,6 +50,7 @@ class ConfigurationFailFastTest {
                 "gateway.analytics.allowed-lateness=-1m | gateway.analytics.allowedLateness | 0s or more",
                 "gateway.analytics.session-topic=bike sessions | gateway.analytics.sessionTopic | Kafka topic name",
                 "gateway.commands.report-lanes=0 | gateway.commands.reportLanes | must be greater than or equal to 1",
+                "gateway.commands.enabled=false | gateway.twins.enabled | need gateway.commands.enabled=true",
             })
     void badSettingNamesItsKey(String settings, String key, String expected, CapturedOutput output) {
         assertThat(start(settings.startsWith("gateway.families") ? FAMILY + ";" + settings : settings))

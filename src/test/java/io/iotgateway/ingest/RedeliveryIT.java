@@ -85,6 +85,7 @@ class RedeliveryIT {
             settings.put("gateway.persistence.enabled", "false");
             // Only ingest matters here; the command publisher would be one more MQTT connection to crash.
             settings.put("gateway.commands.enabled", "false");
+            settings.put("gateway.twins.enabled", "false");
             settings.put("camel.component.kafka.brokers", "127.0.0.1:" + unreachableKafka.getLocalPort());
             settings.put("camel.component.kafka.max-block-ms", "500");
             ConfigurableApplicationContext doomed = GatewayInstance.start(settings);

@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.iotgateway.support.GatewayInstance;
 import io.iotgateway.support.GatewayIntegrationTest;
+import io.iotgateway.support.Http;
 import io.iotgateway.support.InstalledTool;
 import io.iotgateway.support.KafkaProbe;
 import io.iotgateway.support.MosquittoBroker;
@@ -117,6 +118,18 @@ class SharedSubscriptionIT extends GatewayIntegrationTest {
     }
 
     @Test
+    void aReplicaWithoutCommandRoutesTellsACommandCallerSo() {
+        int port = Integer.parseInt(first.getEnvironment().getProperty("local.server.port"));
+        Http.Json refused = new Http(port)
+                .postJson(
+                        "/api/devices/" + uniqueId("cmd") + "/commands/fan", "{\"command\":\"setSpeed\",\"value\":75}");
+
+        assertThat(refused.status()).isEqualTo(503);
+        assertThat(refused.body().get("reason").asText()).isEqualTo("commands-disabled");
+        assertThat(refused.body().get("detail").asText()).contains("gateway.commands.enabled=false");
+    }
+
+    @Test
     void bikeReadingThroughMosquittoLandsInKafkaAndMongo() throws Exception {
         String id = uniqueId("mosq-bike");
         String topic = "bike/" + id + "/heartrate";
@@ -205,6 +218,8 @@ class SharedSubscriptionIT extends GatewayIntegrationTest {
                 "gateway.persistence.enabled",
                 "false",
                 "gateway.commands.enabled",
+                "false",
+                "gateway.twins.enabled",
                 "false",
                 "gateway.live.enabled",
                 "false"));
