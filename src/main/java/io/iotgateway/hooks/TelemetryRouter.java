@@ -1,6 +1,5 @@
 package io.iotgateway.hooks;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.iotgateway.config.GatewayProperties;
 import io.iotgateway.telemetry.GatewayExchange;
@@ -117,7 +116,7 @@ public class TelemetryRouter {
         List<Message> out = new ArrayList<>(records.size());
         List<byte[]> json = new ArrayList<>(records.size());
         for (TelemetryRecord record : records) {
-            byte[] body = toJson(record);
+            byte[] body = record.toJson(this.json);
             Message message = message(record, body);
             message.setHeader(KafkaConstants.OVERRIDE_TOPIC, telemetryTopic);
             out.add(message);
@@ -235,7 +234,7 @@ public class TelemetryRouter {
             hook.setMessage(message(source, ingest.getProperty(RAW_PAYLOAD, byte[].class)));
         } else {
             List<?> json = ingest.getProperty(RECORD_JSON, List.class);
-            hook.setMessage(message(source, json != null ? (byte[]) json.get(record) : toJson(source)));
+            hook.setMessage(message(source, json != null ? (byte[]) json.get(record) : source.toJson(this.json)));
             hook.setProperty("value", source.value());
             hook.setProperty("unit", source.unit());
             hook.setProperty("timestamp", Instants.format(source.timestamp()));
@@ -428,14 +427,5 @@ public class TelemetryRouter {
         message.setHeader(KafkaHeaders.FAMILY, source.family());
         message.setHeader(KafkaHeaders.RECEIVED_AT, Instants.format(source.receivedAt()));
         return message;
-    }
-
-    private byte[] toJson(Object value) {
-        try {
-            return json.writeValueAsBytes(value);
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException(
-                    "cannot serialise " + value.getClass().getSimpleName(), e);
-        }
     }
 }

@@ -1,5 +1,6 @@
 package io.iotgateway.telemetry;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.annotation.JsonSerialize;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.time.Instant;
@@ -25,4 +26,9 @@ public record TelemetryRecord(
         Instant receivedAt,
         String family,
         String sourceTopic,
-        ObjectNode metadata) {}
+        ObjectNode metadata) {
+    /** This record's JSON, as {@code json} writes it (the canonical record on {@code device.telemetry}). */
+    public byte[] toJson(ObjectMapper json) {
+        return TelemetryRecordSerializer.bytes(this, json);
+    }
+}

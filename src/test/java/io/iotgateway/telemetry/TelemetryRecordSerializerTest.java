@@ -75,8 +75,9 @@ class TelemetryRecordSerializerTest {
                         "spBv1.0/group/DDATA/node/device",
                         JsonNodeFactory.instance.objectNode()),
                 new TelemetryRecord(null, "d", "s", Double.MAX_VALUE, null, null, null, null, null, null))) {
-            assertThat(new String(json.writeValueAsBytes(record), "UTF-8"))
-                    .isEqualTo(new String(beans.writeValueAsBytes(record), "UTF-8"));
+            String bean = new String(beans.writeValueAsBytes(record), "UTF-8");
+            assertThat(new String(json.writeValueAsBytes(record), "UTF-8")).isEqualTo(bean);
+            assertThat(new String(record.toJson(json), "UTF-8")).isEqualTo(bean);
         }
     }
 }
