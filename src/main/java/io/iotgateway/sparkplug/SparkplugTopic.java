@@ -22,7 +22,7 @@ public record SparkplugTopic(String group, String messageType, String edgeNode, 
             return Optional.empty();
         }
         for (int i = 1; i < levels.length; i++) {
-            if (!Identifiers.ID.matcher(levels[i]).matches()) {
+            if (!Identifiers.isValid(levels[i])) {
                 return Optional.empty();
             }
         }
