@@ -40,18 +40,17 @@ final class TelemetryRecordSerializer extends StdSerializer<TelemetryRecord> {
      * serialization per record: the ingest path writes every record, and its hot method stays smaller for the JIT.
      */
     static byte[] bytes(TelemetryRecord record, ObjectMapper json) {
-        try (ByteArrayBuilder bytes = new ByteArrayBuilder(json.getFactory()._getBufferRecycler())) {
-            // the mapper's generator: its output settings apply as they do to writeValueAsBytes
-            try (JsonGenerator out = json.createGenerator(bytes, JsonEncoding.UTF8)) {
-                INSTANCE.serialize(record, out, json.getSerializerProviderInstance());
-            }
-            byte[] written = bytes.toByteArray();
-            bytes.release();
-            return written;
+        ByteArrayBuilder bytes = new ByteArrayBuilder(json.getFactory()._getBufferRecycler());
+        // the mapper's generator: its output settings apply as they do to writeValueAsBytes
+        try (JsonGenerator out = json.createGenerator(bytes, JsonEncoding.UTF8)) {
+            INSTANCE.serialize(record, out, json.getSerializerProviderInstance());
         } catch (IOException e) {
             // writes to memory only
             throw new UncheckedIOException(e);
         }
+        byte[] written = bytes.toByteArray();
+        bytes.release(); // its buffer back to the recycler (close() does not)
+        return written;
     }
 
     @Override
