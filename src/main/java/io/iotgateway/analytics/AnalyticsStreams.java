@@ -40,8 +40,9 @@ import org.springframework.stereotype.Component;
 class AnalyticsStreams implements SmartLifecycle {
 
     private static final Logger LOG = LoggerFactory.getLogger(AnalyticsStreams.class);
-    // A close that cannot commit in time (broker gone) is safe to cut short: exactly-once redoes the open work.
-    private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(10);
+    // A close that cannot commit in time (broker gone) is safe to cut short: exactly-once redoes the open work. It
+    // comes before Camel's stop, and both must fit in an orchestrator's grace period (30 s) with Kafka unreachable.
+    private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(5);
 
     private final AnalyticsProperties properties;
     private final String telemetryTopic;

@@ -131,7 +131,12 @@ final class FaultBench implements AutoCloseable {
 
     /** Starts the gateway process and waits until its subscription delivers into Kafka. */
     GatewayProcess startGateway() {
-        startGatewayProcess();
+        return startGateway(Map.of());
+    }
+
+    /** {@link #startGateway()} with {@code overrides} of the suite's settings. */
+    GatewayProcess startGateway(Map<String, String> overrides) {
+        startGatewayProcess(overrides);
         try (MqttDevice probe = new MqttDevice(mqttUrl())) {
             int seen = probesSeen.get();
             AtomicInteger n = new AtomicInteger();
@@ -154,6 +159,10 @@ final class FaultBench implements AutoCloseable {
 
     /** Starts the gateway process with the same MQTT client id (so the same broker session) and returns at once. */
     GatewayProcess startGatewayProcess() {
+        return startGatewayProcess(Map.of());
+    }
+
+    private GatewayProcess startGatewayProcess(Map<String, String> overrides) {
         gatewayStarts++;
         Map<String, String> settings = new LinkedHashMap<>();
         // No feature is switched off: persistence, analytics, commands, live endpoints, YAML hooks and Kamelets run as
@@ -175,12 +184,13 @@ final class FaultBench implements AutoCloseable {
         // Shorter than the outages, so a Kafka outage also costs the consumers their group session and they must
         // rejoin (and it shortens the takeover after a hard kill).
         settings.put("camel.component.kafka.session-timeout-ms", "10000");
+        settings.putAll(overrides);
         gateway = GatewayProcess.start(settings, dir.resolve("gateway-" + gatewayStarts + ".log"));
         return gateway;
     }
 
     /** A setting as src/main/resources/application.yaml ships it (placeholders and all, the process resolves them). */
-    private static String shipped(String key) {
+    static String shipped(String key) {
         YamlPropertiesFactoryBean yaml = new YamlPropertiesFactoryBean();
         yaml.setResources(new ClassPathResource("application.yaml"));
         String value = yaml.getObject().getProperty(key);

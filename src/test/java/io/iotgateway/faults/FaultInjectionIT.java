@@ -13,6 +13,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -48,9 +49,11 @@ class FaultInjectionIT {
     private static final Duration BROKER_DOWN =
             DurationStyle.detectAndParse(System.getProperty("faults.brokerDown", "5s"));
     private static final int BACKLOG = Integer.getInteger("faults.backlog", 20_000);
-    private static final Duration SHUTDOWN = Duration.ofSeconds(60);
+    private static final Duration SHUTDOWN = Duration.ofSeconds(Long.getLong("faults.shutdownWait", 60));
     /** A graceful stop under load must end within this (issue 14; Kubernetes grants 30 s). */
     private static final Duration STOP_BOUND = Duration.ofSeconds(10);
+    /** Kubernetes' default grace period between SIGTERM and SIGKILL. */
+    private static final Duration GRACE_PERIOD = Duration.ofSeconds(30);
     /** After a start with a backlog, ingest must be back within this of the start command. */
     private static final Duration INGEST_BACK = Duration.ofSeconds(30);
     /** The devices keep publishing while the gateway restarts (about as long as a start takes here). */
@@ -221,6 +224,54 @@ class FaultInjectionIT {
 
     @Test
     @Order(10)
+    void stoppedRightAfterItsStart() {
+        // A SIGTERM while the Kafka consumers were still joining their groups took minutes: each consumer's close
+        // waited for its pending join, one consumer route after the other. Their joins wait while the group still
+        // holds members of an instance that was killed (until its session times out, 45 s as shipped) or that has
+        // not left yet (a rolling update).
+        String sessionTimeout = "camel.component.kafka.session-timeout-ms";
+        bench.gateway().kill();
+        bench.startGateway(Map.of(sessionTimeout, FaultBench.shipped(sessionTimeout)));
+        Duration joining = stopRightAfterStart();
+        bench.startGateway();
+        Duration joined = stopRightAfterStart();
+        bench.startGateway();
+        // The worst case of a consumer's close: Kafka answers nothing, so its leave and commit wait for their timeout.
+        // Started through (liveness is up once every route has started), then Kafka hangs.
+        Http probes = Http.anonymous(bench.httpPort());
+        await().atMost(Duration.ofMinutes(1))
+                .ignoreExceptions()
+                .until(() -> probes.get("/actuator/health/liveness").statusCode() == 200);
+        bench.hangKafka();
+        Duration hanging;
+        try {
+            hanging = stopRightAfterStart();
+        } finally {
+            bench.restoreKafka();
+        }
+        bench.startGateway();
+        System.out.printf(
+                Locale.ROOT,
+                "SIGTERM to exit: %s right after a start with the groups' joins pending, %s without, %s with Kafka"
+                        + " hanging%n",
+                joining,
+                joined,
+                hanging);
+        assertThat(joining).as("SIGTERM to exit with the groups' joins pending").isLessThan(STOP_BOUND);
+        assertThat(joined).as("SIGTERM to exit right after a start").isLessThan(STOP_BOUND);
+        assertThat(hanging).as("SIGTERM to exit with Kafka hanging").isLessThan(GRACE_PERIOD);
+    }
+
+    private Duration stopRightAfterStart() {
+        long sent = System.nanoTime();
+        int exitCode = bench.gateway().terminate(SHUTDOWN);
+        Duration took = Duration.ofNanos(System.nanoTime() - sent);
+        assertThat(exitCode).as("exit code after SIGTERM").isEqualTo(143);
+        return took;
+    }
+
+    @Test
+    @Order(11)
     void analyticsKeptAggregatingThroughTheFaults() {
         // The stream analytics ran in the same gateway through every fault and restart: closed windows of the
         // scenarios' readings reached MongoDB (from the production jar, this also proves analytics needs no RocksDB).
@@ -230,7 +281,7 @@ class FaultInjectionIT {
     }
 
     @Test
-    @Order(11)
+    @Order(12)
     void httpIngestAnswers503WhileKafkaIsUnreachableAnd202Again() {
         // a device token of the test profile (application-test.yaml), for devices http-a-1 ...
         Http device = new Http(bench.httpPort()).as(Http.bearer("test-http-client-token-0123456789"));
