@@ -40,6 +40,9 @@ final class HookStage extends AsyncProcessorSupport {
                 return true;
             }
             exchange.setProperty(CALLS, calls);
+        } else if (calls.isEmpty()) {
+            callback.done(true);
+            return true;
         }
         int next = exchange.getProperty(NEXT, 0, Integer.class);
         return callFrom(exchange, calls, next, callback);

@@ -123,7 +123,16 @@ public class TelemetryRouter {
             json.add(body);
         }
         exchange.setProperty(RECORD_JSON, json);
+        // Planned now, on the thread that mapped the message, so once Kafka has the records the route knows whether
+        // anything is left that may wait (ingest/TelemetryProducer).
+        exchange.setProperty(HookStage.CALLS, plan(exchange));
         return out;
+    }
+
+    /** False once the message's hooks are planned and none is to be called. */
+    public boolean mayCallHooks(Exchange exchange) {
+        List<?> calls = exchange.getProperty(HookStage.CALLS, List.class);
+        return calls == null || !calls.isEmpty();
     }
 
     /** The last step of the ingest route: the hooks that admit the message, each called once. */

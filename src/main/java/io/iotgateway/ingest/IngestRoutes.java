@@ -13,6 +13,7 @@ import org.apache.camel.AsyncProducer;
 import org.apache.camel.Exchange;
 import org.apache.camel.ProducerTemplate;
 import org.apache.camel.builder.RouteBuilder;
+import org.apache.camel.component.kafka.KafkaEndpoint;
 import org.apache.camel.model.RouteDefinition;
 import org.apache.camel.util.function.Suppliers;
 import org.springframework.beans.factory.annotation.Value;
@@ -145,9 +146,9 @@ class IngestRoutes extends RouteBuilder {
 
     private AsyncProducer startTelemetryProducer() {
         try {
-            AsyncProducer producer = getCamelContext()
-                    .getEndpoint("kafka:{{gateway.topics.telemetry}}")
-                    .createAsyncProducer();
+            AsyncProducer producer = new TelemetryProducer(
+                    getCamelContext().getEndpoint("kafka:{{gateway.topics.telemetry}}", KafkaEndpoint.class),
+                    router::mayCallHooks);
             getCamelContext().addService(producer, true, true);
             return producer;
         } catch (Exception e) {
