@@ -129,6 +129,14 @@ public class TelemetryRouter {
         return out;
     }
 
+    /**
+     * Drops the message's plan, so its retry plans again with the hooks in force by then: a failed Kafka send can hold
+     * a message for a long time (an outage), and a hook deployed meanwhile must not be missed.
+     */
+    public static void forgetPlan(Exchange exchange) {
+        exchange.removeProperty(HookStage.CALLS);
+    }
+
     /** False once the message's hooks are planned and none is to be called. */
     public boolean mayCallHooks(Exchange exchange) {
         List<?> calls = exchange.getProperty(HookStage.CALLS, List.class);

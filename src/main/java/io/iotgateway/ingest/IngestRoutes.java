@@ -146,7 +146,7 @@ class IngestRoutes extends RouteBuilder {
 
     private AsyncProducer startTelemetryProducer() {
         try {
-            AsyncProducer producer = new TelemetryProducer(
+            AsyncProducer producer = TelemetryProducer.of(
                     getCamelContext().getEndpoint("kafka:{{gateway.topics.telemetry}}", KafkaEndpoint.class),
                     router::mayCallHooks);
             getCamelContext().addService(producer, true, true);

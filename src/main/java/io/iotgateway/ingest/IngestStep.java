@@ -1,5 +1,6 @@
 package io.iotgateway.ingest;
 
+import io.iotgateway.hooks.TelemetryRouter;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.RejectedExecutionException;
@@ -125,6 +126,7 @@ final class IngestStep extends AsyncProcessorSupport {
 
     private boolean afterPublish(Exchange exchange, AsyncCallback callback) {
         if (exchange.getException() != null) {
+            TelemetryRouter.forgetPlan(exchange);
             callback.done(true);
             return true;
         }

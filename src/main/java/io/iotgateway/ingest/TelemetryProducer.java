@@ -1,19 +1,24 @@
 package io.iotgateway.ingest;
 
 import java.util.List;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Predicate;
 import org.apache.camel.AsyncCallback;
+import org.apache.camel.AsyncProducer;
 import org.apache.camel.Exchange;
 import org.apache.camel.Message;
+import org.apache.camel.builder.ThreadPoolProfileBuilder;
 import org.apache.camel.component.kafka.KafkaConfiguration;
 import org.apache.camel.component.kafka.KafkaConstants;
 import org.apache.camel.component.kafka.KafkaEndpoint;
 import org.apache.camel.component.kafka.KafkaProducer;
+import org.apache.camel.util.concurrent.ThreadPoolRejectedPolicy;
 import org.apache.kafka.clients.producer.Callback;
 import org.apache.kafka.clients.producer.Producer;
+import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.slf4j.Logger;
@@ -33,7 +38,7 @@ final class TelemetryProducer extends KafkaProducer {
     private static final Logger LOG = LoggerFactory.getLogger(TelemetryProducer.class);
 
     private final Predicate<Exchange> mayWait;
-    private volatile boolean plainAsync;
+    private ExecutorService workers;
 
     /** @param mayWait true for an exchange whose route, after a successful send, may still wait (e.g. call a hook) */
     TelemetryProducer(KafkaEndpoint endpoint, Predicate<Exchange> mayWait) {
@@ -41,20 +46,55 @@ final class TelemetryProducer extends KafkaProducer {
         this.mayWait = mayWait;
     }
 
+    /**
+     * The producer for {@code endpoint}: this one, or camel-kafka's own where the endpoint is configured for
+     * synchronous sends or transactions (the gateway configures neither; camel-kafka wraps those producers itself).
+     */
+    static AsyncProducer of(KafkaEndpoint endpoint, Predicate<Exchange> mayWait) throws Exception {
+        KafkaConfiguration configuration = endpoint.getConfiguration();
+        boolean transactional = configuration.isTransacted()
+                || (configuration.getTransactionalId() != null
+                        && !configuration.getTransactionalId().isEmpty())
+                || (configuration.getAdditionalProperties() != null
+                        && configuration.getAdditionalProperties().containsKey(ProducerConfig.TRANSACTIONAL_ID_CONFIG));
+        if (configuration.isSynchronous() || transactional) {
+            return endpoint.createAsyncProducer();
+        }
+        return new TelemetryProducer(endpoint, mayWait);
+    }
+
     @Override
     protected void doStart() throws Exception {
-        super.doStart();
         KafkaConfiguration configuration = getEndpoint().getConfiguration();
-        // Transactions and synchronous sends stay camel-kafka's own (the gateway configures neither).
-        plainAsync = getWorkerPool() != null
-                && !configuration.isTransacted()
-                && (configuration.getTransactionalId() == null
-                        || configuration.getTransactionalId().isEmpty());
+        // Camel's default pool runs a task on the calling thread once 1,000 wait, and here that caller is the Kafka
+        // client's I/O thread, where a redelivery's wait must never run. Unbounded instead: the MQTT receive maximum
+        // bounds the messages in flight. It refuses work only once stopped.
+        workers = getEndpoint()
+                .getCamelContext()
+                .getExecutorServiceManager()
+                .newThreadPool(
+                        this,
+                        "KafkaProducer[" + configuration.getTopic() + "]",
+                        new ThreadPoolProfileBuilder("telemetry-producer")
+                                .poolSize(configuration.getWorkerPoolCoreSize())
+                                .maxPoolSize(configuration.getWorkerPoolMaxSize())
+                                .maxQueueSize(Integer.MAX_VALUE)
+                                .rejectedPolicy(ThreadPoolRejectedPolicy.Abort)
+                                .build());
+        setWorkerPool(workers);
+        super.doStart();
+    }
+
+    @Override
+    protected void doStop() throws Exception {
+        // The client closes first: its last acknowledgements still find the workers.
+        super.doStop();
+        getEndpoint().getCamelContext().getExecutorServiceManager().shutdown(workers);
     }
 
     @Override
     public boolean process(Exchange exchange, AsyncCallback callback) {
-        if (!plainAsync || !(exchange.getMessage().getBody() instanceof List<?> batch) || !allMessages(batch)) {
+        if (!(exchange.getMessage().getBody() instanceof List<?> batch) || !allMessages(batch)) {
             return super.process(exchange, callback);
         }
         Acknowledgements acks = new Acknowledgements(exchange, callback, batch.size());
@@ -148,9 +188,9 @@ final class TelemetryProducer extends KafkaProducer {
                 return;
             }
             try {
-                getWorkerPool().execute(() -> callback.done(false));
-            } catch (RejectedExecutionException stopping) {
-                callback.done(false);
+                workers.execute(() -> callback.done(false));
+            } catch (RejectedExecutionException stopped) {
+                callback.done(false); // the client is closed by now: no acknowledgement is left to wait for
             }
         }
     }

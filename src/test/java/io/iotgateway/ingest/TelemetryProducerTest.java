@@ -141,6 +141,21 @@ class TelemetryProducerTest {
         assertThat(exchange.getException()).hasMessage("producer closed");
     }
 
+    @Test
+    void aRecordThatCannotBeMadeAfterOneWasSentFailsTheExchangeOnce() throws Exception {
+        Exchange exchange = batch();
+        List<?> records = exchange.getMessage().getBody(List.class);
+        ((Message) records.get(1)).setHeader(KafkaConstants.OVERRIDE_TIMESTAMP, "not a time");
+
+        assertThat(send(exchange)).isTrue();
+        assertThat(exchange.getException()).isNotNull();
+        assertThat(kafka.history()).hasSize(1);
+
+        // the record already handed over is acknowledged later: the exchange is not completed a second time
+        acknowledge(() -> kafka.completeNext());
+        assertThat(continuedSync).containsExactly(true);
+    }
+
     private boolean send(Exchange exchange) {
         return producer.process(exchange, doneSync -> {
             continuedOn.add(Thread.currentThread().getName());
