@@ -87,6 +87,26 @@ public final class KafkaCluster implements AutoCloseable {
      * topics replicated to every broker. One broker is the standalone Kafka a benchmark measures against.
      */
     public static KafkaCluster start(Path dir, int brokers, int partitions, String... topics) {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return startOnce(attempt == 1 ? dir : dir.resolve("retry-" + attempt), brokers, partitions, topics);
+            } catch (PortTakenException e) {
+                // A port found free was taken before the broker bound it (another process's ephemeral port): the
+                // next attempt picks new ones. Any other failure fails at once.
+                if (attempt == 3) {
+                    throw new IllegalStateException("cannot start the Kafka cluster in " + dir, e);
+                }
+            }
+        }
+    }
+
+    private static final class PortTakenException extends RuntimeException {
+        PortTakenException(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+
+    private static KafkaCluster startOnce(Path dir, int brokers, int partitions, String... topics) {
         KafkaCluster cluster = new KafkaCluster(dir, brokers);
         try {
             List<Process> formats = new ArrayList<>();
@@ -124,8 +144,25 @@ public final class KafkaCluster implements AutoCloseable {
             return cluster;
         } catch (Exception e) {
             cluster.close();
+            if (cluster.aPortWasTaken()) {
+                throw new PortTakenException("a broker of " + dir + " could not bind its port", e);
+            }
             throw new IllegalStateException("cannot start the Kafka cluster in " + dir, e);
         }
+    }
+
+    private boolean aPortWasTaken() {
+        for (int broker = 0; broker < starts.length; broker++) {
+            try {
+                Path log = log(broker);
+                if (Files.exists(log) && Files.readString(log).contains("Address already in use")) {
+                    return true;
+                }
+            } catch (IOException | UncheckedIOException e) {
+                return false;
+            }
+        }
+        return false;
     }
 
     /** The clients' bootstrap list: the links in front of all the brokers. */
