@@ -35,12 +35,9 @@ final class HookStage extends AsyncProcessorSupport {
         List<TelemetryRouter.HookCall> calls = exchange.getProperty(CALLS, List.class);
         if (calls == null) {
             calls = router.plan(exchange);
-            if (calls.isEmpty()) {
-                callback.done(true);
-                return true;
-            }
             exchange.setProperty(CALLS, calls);
-        } else if (calls.isEmpty()) {
+        }
+        if (calls.isEmpty()) {
             callback.done(true);
             return true;
         }

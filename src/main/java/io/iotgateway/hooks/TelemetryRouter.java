@@ -1,7 +1,6 @@
 package io.iotgateway.hooks;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.iotgateway.config.GatewayProperties;
 import io.iotgateway.telemetry.GatewayExchange;
 import io.iotgateway.telemetry.Instants;
 import io.iotgateway.telemetry.KafkaHeaders;
@@ -74,7 +73,6 @@ public class TelemetryRouter {
 
     private final CamelContext camel;
     private final ObjectMapper json;
-    private final String telemetryTopic;
 
     /** Hook endpoints by the file that declares them; ordered so every message sees the hooks in the same order. */
     private final Map<String, List<String>> hooksBySource = new TreeMap<>();
@@ -102,10 +100,9 @@ public class TelemetryRouter {
 
     private final HookStage hookStage = new HookStage(this);
 
-    TelemetryRouter(CamelContext camel, ObjectMapper json, GatewayProperties properties) {
+    TelemetryRouter(CamelContext camel, ObjectMapper json) {
         this.camel = camel;
         this.json = json;
-        this.telemetryTopic = properties.topics().telemetry();
     }
 
     /**
@@ -117,9 +114,8 @@ public class TelemetryRouter {
         List<byte[]> json = new ArrayList<>(records.size());
         for (TelemetryRecord record : records) {
             byte[] body = record.toJson(this.json);
-            Message message = message(record, body);
-            message.setHeader(KafkaConstants.OVERRIDE_TOPIC, telemetryTopic);
-            out.add(message);
+            // no topic header: the telemetry producer's endpoint is the telemetry topic
+            out.add(message(record, body));
             json.add(body);
         }
         exchange.setProperty(RECORD_JSON, json);

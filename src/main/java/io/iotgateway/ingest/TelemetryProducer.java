@@ -38,7 +38,6 @@ final class TelemetryProducer extends KafkaProducer {
     private static final Logger LOG = LoggerFactory.getLogger(TelemetryProducer.class);
 
     private final Predicate<Exchange> mayWait;
-    private ExecutorService workers;
 
     /** @param mayWait true for an exchange whose route, after a successful send, may still wait (e.g. call a hook) */
     TelemetryProducer(KafkaEndpoint endpoint, Predicate<Exchange> mayWait) {
@@ -69,7 +68,7 @@ final class TelemetryProducer extends KafkaProducer {
         // Camel's default pool runs a task on the calling thread once 1,000 wait, and here that caller is the Kafka
         // client's I/O thread, where a redelivery's wait must never run. Unbounded instead: the MQTT receive maximum
         // bounds the messages in flight. It refuses work only once stopped.
-        workers = getEndpoint()
+        ExecutorService workers = getEndpoint()
                 .getCamelContext()
                 .getExecutorServiceManager()
                 .newThreadPool(
@@ -89,7 +88,7 @@ final class TelemetryProducer extends KafkaProducer {
     protected void doStop() throws Exception {
         // The client closes first: its last acknowledgements still find the workers.
         super.doStop();
-        getEndpoint().getCamelContext().getExecutorServiceManager().shutdown(workers);
+        getEndpoint().getCamelContext().getExecutorServiceManager().shutdown(getWorkerPool());
     }
 
     @Override
@@ -188,7 +187,7 @@ final class TelemetryProducer extends KafkaProducer {
                 return;
             }
             try {
-                workers.execute(() -> callback.done(false));
+                getWorkerPool().execute(() -> callback.done(false));
             } catch (RejectedExecutionException stopped) {
                 callback.done(false); // the client is closed by now: no acknowledgement is left to wait for
             }

@@ -3,7 +3,6 @@ package io.iotgateway.hooks;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.iotgateway.config.GatewayProperties;
 import io.iotgateway.telemetry.TelemetryRecord;
 import java.time.Instant;
 import java.util.List;
@@ -61,18 +60,9 @@ class HookGuardTest {
                 List.of("direct:on-message-bikes-only", "direct://on-message-everyone", "direct:on-record-hot"));
     }
 
-    /** A router with the gateway's topic names, over {@code camel}: what the hook tests need of the configuration. */
+    /** A router over {@code camel}. */
     static TelemetryRouter routerFor(CamelContext camel) {
-        return new TelemetryRouter(
-                camel,
-                new ObjectMapper().findAndRegisterModules(),
-                new GatewayProperties(
-                        null,
-                        new GatewayProperties.Topics("device.telemetry", "dlq", "alerts"),
-                        null,
-                        null,
-                        null,
-                        null));
+        return new TelemetryRouter(camel, new ObjectMapper().findAndRegisterModules());
     }
 
     @AfterEach
