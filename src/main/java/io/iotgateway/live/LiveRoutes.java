@@ -1,5 +1,6 @@
 package io.iotgateway.live;
 
+import io.iotgateway.kafka.RecordHeadersIgnored;
 import java.util.UUID;
 import org.apache.camel.builder.RouteBuilder;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
@@ -32,7 +33,8 @@ class LiveRoutes extends RouteBuilder {
                         // Each poll's records as one exchange (no wait for a fuller batch): every telemetry record
                         // passes here, and one routed exchange per poll costs less than one per record.
                         + "&batching=true"
-                        + "&maxPollRecords=500")
+                        + "&maxPollRecords=500"
+                        + RecordHeadersIgnored.OPTION)
                 .routeId("live-consume-events")
                 .process(bus::fromKafkaBatch);
     }

@@ -4,6 +4,7 @@ import com.mongodb.client.model.WriteModel;
 import io.iotgateway.deadletters.RejectedRecords;
 import io.iotgateway.errors.MessageRejectedException;
 import io.iotgateway.kafka.KafkaBatchOffsets;
+import io.iotgateway.kafka.RecordHeadersIgnored;
 import io.iotgateway.telemetry.GatewayExchange;
 import java.util.ArrayList;
 import java.util.List;
@@ -56,7 +57,7 @@ public final class KafkaToMongo {
                         + "&allowManualCommit=true"
                         + "&breakOnFirstError=true"
                         + "&autoOffsetReset=earliest"
-                        + "&headerFilterStrategy=#" + RecordHeadersIgnored.BEAN)
+                        + RecordHeadersIgnored.OPTION)
                 .routeId(routeId)
                 .routeConfigurationId(GatewayExchange.ERROR_POLICY)
                 .process(toWrites)

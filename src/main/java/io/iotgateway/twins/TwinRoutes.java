@@ -3,6 +3,7 @@ package io.iotgateway.twins;
 import io.iotgateway.config.GatewayProperties;
 import io.iotgateway.config.InvalidConfigurationException;
 import io.iotgateway.ingest.FamilyTwinMappings;
+import io.iotgateway.kafka.RecordHeadersIgnored;
 import io.iotgateway.telemetry.GatewayExchange;
 import io.iotgateway.telemetry.KafkaHeaders;
 import java.util.List;
@@ -64,7 +65,8 @@ class TwinRoutes extends RouteBuilder {
                         // passes here, and one routed exchange per poll costs less than one per record. A batch
                         // redelivered after a failure is signalled again, which the twin loop takes as it would
                         // the same signals twice.
-                        + "&batching=true&maxPollRecords=500")
+                        + "&batching=true&maxPollRecords=500"
+                        + RecordHeadersIgnored.OPTION)
                 .routeId("twins-consume-signals")
                 .routeConfigurationId(GatewayExchange.ERROR_POLICY)
                 .process(batch -> {
@@ -93,7 +95,7 @@ class TwinRoutes extends RouteBuilder {
             String deviceId = exchange.getMessage().getHeader(KafkaConstants.KEY, String.class);
             // Only a family that maps telemetry to components costs a parse of the record.
             Map<String, String> components =
-                    families.reportedComponents(exchange.getMessage().getHeader(KafkaHeaders.FAMILY, String.class));
+                    families.reportedComponents(RecordHeadersIgnored.of(exchange, KafkaHeaders.FAMILY));
             if (!components.isEmpty()) {
                 service.onReportingTelemetry(
                         deviceId, components, exchange.getMessage().getBody(byte[].class));
