@@ -25,6 +25,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -87,6 +88,9 @@ class ProcessIngestBenchmark {
     private final ObjectMapper json = new ObjectMapper();
     private final List<String> rows = new ArrayList<>();
     private final List<String> notes = new ArrayList<>();
+    private final List<MachineShare> machineRows = new ArrayList<>();
+    /** The processes around the measured one, by name, whose CPU each max-rate run reports too. */
+    private final Map<String, List<Long>> around = new LinkedHashMap<>();
 
     @Test
     void ingest() throws Exception {
@@ -100,6 +104,11 @@ class ProcessIngestBenchmark {
                 KafkaCluster kafka = KafkaCluster.start(
                         DIR.resolve("kafka"), 1, PARTITIONS, GATEWAY_TOPIC, BRIDGE_TOPIC, "device.telemetry.dlq")) {
             String bootstrap = kafka.directBootstrap();
+            around.put("Kafka broker", kafka.pids());
+            around.put("Mosquitto", List.of(mqtt.pid()));
+            around.put(
+                    "benchmark JVM (devices, Kafka reader, MongoDB-wire server)",
+                    List.of(ProcessHandle.current().pid()));
             Loads loads = new Loads(mqtt.url(), bootstrap);
             LoadResult limit = loads.mqttOnly();
             loads.kafkaOnlyP99(1_000, "warm-up"); // a cold broker and producer measured 129 ms here
@@ -328,6 +337,67 @@ class ProcessIngestBenchmark {
     /** A max-rate run and the CPU its process used per 1,000 messages delivered, with the JIT's share. */
     private record Cpu(LoadResult run, double millisPer1000, double jitMillisPer1000) {}
 
+    /**
+     * The machine's CPU at one moment: its busy time, the measured process's and that of the processes around it (the
+     * brokers, the benchmark's own JVM). On a two-core machine they compete for the same cores, so a system's rate is
+     * also limited by what the others spend per message.
+     */
+    private record MachineCpu(long nanos, long busy, long measured, long[] around) {
+
+        static MachineCpu take(long pid, Collection<List<Long>> around) {
+            return new MachineCpu(
+                    System.nanoTime(),
+                    ProcessCpu.machineBusyMillis(),
+                    ProcessCpu.millis(pid),
+                    around.stream()
+                            .mapToLong(pids ->
+                                    pids.stream().mapToLong(ProcessCpu::millis).sum())
+                            .toArray());
+        }
+
+        /** What the machine spent from {@code before} to this moment, per 1,000 of the {@code messages} delivered. */
+        MachineShare since(MachineCpu before, String name, long messages) {
+            double per1000 = 1000.0 / Math.max(1, messages);
+            long accounted = measured - before.measured;
+            double[] aroundPer1000 = new double[around.length];
+            for (int i = 0; i < around.length; i++) {
+                long used = around[i] - before.around[i];
+                accounted += used;
+                aroundPer1000[i] = used * per1000;
+            }
+            return new MachineShare(
+                    name,
+                    (busy - before.busy) / ((nanos - before.nanos) / 1e6),
+                    (measured - before.measured) * per1000,
+                    aroundPer1000,
+                    (busy - before.busy - accounted) * per1000);
+        }
+    }
+
+    /**
+     * One max-rate run's use of the machine: the cores busy on average and the CPU ms per 1,000 messages of the measured
+     * process, of each process around it and of the rest of the machine.
+     */
+    private record MachineShare(String name, double coresBusy, double measured, double[] around, double rest) {
+
+        /**
+         * The row, ending with the rate the machine's cores would allow if the measured process cost nothing: what the
+         * others spend per message bounds every system measured on this machine, however lean.
+         */
+        String row(int cores, double limitRate) {
+            StringBuilder row =
+                    new StringBuilder(String.format(Locale.ROOT, "| %s | %.2f | %.0f |", name, coresBusy, measured));
+            double others = rest;
+            for (double used : around) {
+                others += used;
+                row.append(String.format(Locale.ROOT, " %.0f |", used));
+            }
+            double ceiling = cores * 1_000_000.0 / Math.max(1, others);
+            return row.append(String.format(Locale.ROOT, " %.0f | %.0f | %.2f |", rest, ceiling, ceiling / limitRate))
+                    .toString();
+        }
+    }
+
     /** The load, the Kafka reader and the accounting, shared by every system measured. */
     private final class Loads {
 
@@ -433,7 +503,9 @@ class ProcessIngestBenchmark {
         private Cpu maxRate(String name, long pid, String topic, PayloadReader reader) throws Exception {
             long cpuBefore = ProcessCpu.millis(pid);
             long jitBefore = ProcessCpu.threadMillis(pid, ProcessCpu.JIT);
+            MachineCpu machineBefore = MachineCpu.take(pid, around.values());
             LoadResult max = run(name, topic, reader, MESSAGES / DEVICES, 0);
+            machineRows.add(MachineCpu.take(pid, around.values()).since(machineBefore, name, max.received()));
             double per1000 = 1000.0 / Math.max(1, max.received());
             double cpuPer1000 = (ProcessCpu.millis(pid) - cpuBefore) * per1000;
             rows.add(max.row() + String.format(Locale.ROOT, " %.0f |", cpuPer1000));
@@ -696,6 +768,25 @@ class ProcessIngestBenchmark {
         /** The garbage collector's threads (G1's and the parallel workers). */
         static final Predicate<String> GC = name -> name.startsWith("GC Thread") || name.startsWith("G1 ");
 
+        /** The whole machine's busy time so far (all cores: user, nice, system, irq, softirq, steal). */
+        static long machineBusyMillis() {
+            try {
+                String[] cpu = Files.readAllLines(Path.of("/proc", "stat"))
+                        .get(0)
+                        .trim()
+                        .split("\\s+");
+                long busy = 0;
+                for (int i = 1; i <= 8 && i < cpu.length; i++) {
+                    if (i != 4 && i != 5) { // idle, iowait
+                        busy += Long.parseLong(cpu[i]);
+                    }
+                }
+                return busy * 1000 / TICKS_PER_SECOND;
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+
         static long millis(long pid) {
             return ticksToMillis(stat(Path.of("/proc", Long.toString(pid), "stat")));
         }
@@ -859,6 +950,18 @@ class ProcessIngestBenchmark {
                         settled.millisPer1000() / bridge.settled().millisPer1000()));
             }
         }
+        out.append(String.format(
+                Locale.ROOT,
+                "%nWhere the machine's CPU went in each max-rate run: the cores busy on average (from /proc/stat), then"
+                        + " CPU ms per 1,000 messages of the measured process and of those around it (\"rest\": the"
+                        + " machine's other processes and what ended during the run):%n%n| run | cores busy | measured"
+                        + " process |"));
+        around.keySet().forEach(name -> out.append(' ').append(name).append(" |"));
+        out.append(" rest | msg/s if the measured process cost nothing | x limit |\n|---|---|---|")
+                .append("---|".repeat(around.size() + 3))
+                .append('\n');
+        machineRows.forEach(
+                r -> out.append(r.row(os.getAvailableProcessors(), limitRate)).append('\n'));
         out.append(String.format(
                 Locale.ROOT,
                 "%nGateway start-up (ingest only) to its first record in Kafka: %.1f s, %.1f s of CPU.%n",

@@ -175,6 +175,11 @@ public final class KafkaCluster implements AutoCloseable {
         return Arrays.stream(brokerPorts).mapToObj(p -> "127.0.0.1:" + p).collect(Collectors.joining(","));
     }
 
+    /** The brokers' operating-system process ids (for measuring their CPU). */
+    public List<Long> pids() {
+        return Arrays.stream(processes).map(Process::pid).toList();
+    }
+
     public List<FaultyLink> links() {
         return List.of(links);
     }

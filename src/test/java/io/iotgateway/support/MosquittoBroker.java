@@ -146,6 +146,11 @@ public final class MosquittoBroker implements AutoCloseable {
         return port;
     }
 
+    /** The broker's operating-system process id (for measuring its CPU). */
+    public synchronized long pid() {
+        return process.pid();
+    }
+
     public String url() {
         return "tcp://127.0.0.1:" + port;
     }
