@@ -70,7 +70,8 @@ class IngestBenchmark extends GatewayIntegrationTest {
         LoadResult baselineMax = baseline("MQTT pub->sub (limit), max rate", MAX_RATE_PER_DEVICE, 0);
         LoadResult gatewayMax;
         double analyticsPerSecond;
-        try (AnalyticsLag analytics = new AnalyticsLag(BROKERS.kafkaBootstrap(), "iot-gateway-analytics")) {
+        try (ConsumerLag analytics =
+                new ConsumerLag(BROKERS.kafkaBootstrap(), "iot-gateway-analytics", "device.telemetry")) {
             gatewayMax = gateway("gateway MQTT->Kafka, max rate", MAX_RATE_PER_DEVICE, 0);
             analyticsPerSecond = analytics.recordsPerSecond(gatewayMax.received() / gatewayMax.throughputPerSecond());
         }
