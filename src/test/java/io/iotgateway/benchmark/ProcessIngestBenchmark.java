@@ -529,8 +529,8 @@ class ProcessIngestBenchmark {
                     double perSecond = lags.get(i).recordsPerSecond(ingestSeconds);
                     notes.add(String.format(
                             Locale.ROOT,
-                            "%s, consumer group %s: %,d records behind when the max-rate run's last record was in"
-                                    + " Kafka; all processed and committed %.1f s after the run (%,.0f records/s"
+                            "%s, consumer group %s: %,d records behind when the benchmark's reader had the max-rate"
+                                    + " run's last record; all processed and committed %.1f s after that (%,.0f records/s"
                                     + " over the run and the catch-up, against %,.0f msg/s ingested)",
                             name,
                             groups.get(i),
@@ -789,7 +789,6 @@ class ProcessIngestBenchmark {
         }
     }
 
-    /** The gateway's canonical record: the payload's extra fields are in its metadata. */
     /** A Sparkplug B record: node-{i} of the device id, the metric's value, and the send time from its timestamp. */
     private static final class SparkplugRecord {
         static Delivery of(ObjectMapper json, byte[] value) throws IOException {
@@ -804,6 +803,7 @@ class ProcessIngestBenchmark {
         }
     }
 
+    /** The gateway's canonical record: the payload's extra fields are in its metadata. */
     private static final class CanonicalPayload {
         static Delivery of(ObjectMapper json, byte[] value) throws IOException {
             JsonNode body = json.readTree(value);
