@@ -9,6 +9,7 @@ import com.mongodb.client.MongoCollection;
 import io.iotgateway.config.GatewayProperties;
 import io.iotgateway.errors.MessageRejectedException;
 import io.iotgateway.kafka.KafkaClients;
+import io.iotgateway.kafka.RecordHeaders;
 import io.iotgateway.telemetry.GatewayExchange;
 import io.iotgateway.telemetry.KafkaHeaders;
 import java.time.Clock;
@@ -30,7 +31,6 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndTimestamp;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.bson.Document;
@@ -238,8 +238,7 @@ class DeadLetterReplay {
     }
 
     private static String header(ConsumerRecord<?, ?> record, String name) {
-        Header header = record.headers().lastHeader(name);
-        return header == null ? null : new String(header.value(), java.nio.charset.StandardCharsets.UTF_8);
+        return RecordHeaders.text(record.headers(), name);
     }
 
     private static final class Tally {

@@ -1,19 +1,15 @@
 package io.iotgateway.kafka;
 
-import java.nio.charset.StandardCharsets;
 import org.apache.camel.Exchange;
-import org.apache.camel.component.kafka.KafkaConstants;
 import org.apache.camel.spi.HeaderFilterStrategy;
-import org.apache.kafka.common.header.Header;
-import org.apache.kafka.common.header.Headers;
 import org.springframework.stereotype.Component;
 
 /**
  * The header filter of the consumers that read every telemetry record (persistence, live, twins): no record header is
  * copied onto a record's exchange. Camel's default filter runs a regular expression per header per record (in JFRs at
- * full rate: a tenth of the persistence consumer's thread, 9 % of the live and 14 % of the twin consumer's), and setting each header costs a
- * lookup in the exchange's case-insensitive header map. Camel's own headers (topic, partition, key, the commit) are
- * set regardless, and a consumer that needs a record header reads it from {@link #of(Exchange, String)}.
+ * full rate a tenth of the persistence consumer's thread, 9 % of the live and 14 % of the twin consumer's), and setting
+ * each header costs a lookup in the exchange's case-insensitive header map. Camel's own headers (topic, partition,
+ * key, the commit) are set regardless; a consumer that needs a record header reads it with {@link RecordHeaders}.
  */
 @Component(RecordHeadersIgnored.BEAN)
 public class RecordHeadersIgnored implements HeaderFilterStrategy {
@@ -23,13 +19,6 @@ public class RecordHeadersIgnored implements HeaderFilterStrategy {
 
     /** The option that puts this filter on a Kafka consumer endpoint ({@code &} and the option). */
     public static final String OPTION = "&headerFilterStrategy=#" + BEAN;
-
-    /** The consumed record's header {@code name} as text, or null when the record has none. */
-    public static String of(Exchange exchange, String name) {
-        Headers headers = exchange.getMessage().getHeader(KafkaConstants.HEADERS, Headers.class);
-        Header header = headers == null ? null : headers.lastHeader(name);
-        return header == null || header.value() == null ? null : new String(header.value(), StandardCharsets.UTF_8);
-    }
 
     @Override
     public boolean applyFilterToCamelHeaders(String headerName, Object headerValue, Exchange exchange) {

@@ -3,6 +3,7 @@ package io.iotgateway.twins;
 import io.iotgateway.config.GatewayProperties;
 import io.iotgateway.config.InvalidConfigurationException;
 import io.iotgateway.ingest.FamilyTwinMappings;
+import io.iotgateway.kafka.RecordHeaders;
 import io.iotgateway.kafka.RecordHeadersIgnored;
 import io.iotgateway.telemetry.GatewayExchange;
 import io.iotgateway.telemetry.KafkaHeaders;
@@ -95,7 +96,7 @@ class TwinRoutes extends RouteBuilder {
             String deviceId = exchange.getMessage().getHeader(KafkaConstants.KEY, String.class);
             // Only a family that maps telemetry to components costs a parse of the record.
             Map<String, String> components =
-                    families.reportedComponents(RecordHeadersIgnored.of(exchange, KafkaHeaders.FAMILY));
+                    families.reportedComponents(RecordHeaders.text(exchange, KafkaHeaders.FAMILY));
             if (!components.isEmpty()) {
                 service.onReportingTelemetry(
                         deviceId, components, exchange.getMessage().getBody(byte[].class));
