@@ -49,7 +49,8 @@ public final class KafkaCluster implements AutoCloseable {
     private final FaultyLink[] links;
     private final Process[] processes;
     private final int[] starts;
-    private final Admin admin;
+    private final Properties adminConfig = new Properties();
+    private volatile Admin admin;
 
     private KafkaCluster(Path dir, int size) {
         this.size = size;
@@ -66,7 +67,7 @@ public final class KafkaCluster implements AutoCloseable {
             controllerPorts[i] = EmbeddedBrokers.freePort();
             links[i] = new FaultyLink(EmbeddedBrokers.freePort(), clientPorts[i]);
         }
-        Properties config = new Properties();
+        Properties config = adminConfig;
         // The test's own administration goes over the replication listeners: it keeps working while the links fail.
         config.put(
                 AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
@@ -264,6 +265,8 @@ public final class KafkaCluster implements AutoCloseable {
     /**
      * Asked again until a broker answers (bounded): right after a broker is killed, a request the admin client had
      * sent to it can wait out its whole timeout (CI saw a 30 s one fail) while the other brokers would answer at once.
+     * An attempt that times out replaces the admin client: CI once saw one client time out every attempt for two
+     * minutes after a leader was killed, while the gateway's clients had found the new leader within 16 s.
      */
     private TopicDescription describe(String topic) {
         AtomicReference<TopicDescription> described = new AtomicReference<>();
@@ -278,7 +281,11 @@ public final class KafkaCluster implements AutoCloseable {
                                     .get(10, TimeUnit.SECONDS)
                                     .get(topic));
                             return true;
-                        } catch (ExecutionException | java.util.concurrent.TimeoutException e) {
+                        } catch (java.util.concurrent.TimeoutException e) {
+                            last.set(e);
+                            replaceAdmin();
+                            return false;
+                        } catch (ExecutionException e) {
                             last.set(e);
                             return false;
                         }
@@ -289,22 +296,29 @@ public final class KafkaCluster implements AutoCloseable {
         return described.get();
     }
 
+    private synchronized void replaceAdmin() {
+        Admin stuck = admin;
+        admin = Admin.create(adminConfig);
+        stuck.close(Duration.ZERO);
+    }
+
     private void awaitBrokers(int count) {
         await().atMost(Duration.ofSeconds(90))
                 .pollInterval(Duration.ofMillis(250))
+                // a broker that exited (a port taken, a bad config) will not register: fail now, not in 90 s
+                .failFast("a kafka broker exited; see " + dir, this::aBrokerExited)
                 .ignoreExceptions()
-                .until(() -> {
-                    for (int i = 0; i < size; i++) {
-                        if (processes[i] != null && !processes[i].isAlive()) {
-                            throw new IllegalStateException("kafka broker " + i + " exited; see " + log(i));
-                        }
-                    }
-                    return admin.describeCluster()
-                                    .nodes()
-                                    .get(5, TimeUnit.SECONDS)
-                                    .size()
-                            >= count;
-                });
+                .until(() ->
+                        admin.describeCluster().nodes().get(5, TimeUnit.SECONDS).size() >= count);
+    }
+
+    private boolean aBrokerExited() {
+        for (Process process : processes) {
+            if (process != null && !process.isAlive()) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private void launch(int broker) throws IOException {
