@@ -197,6 +197,18 @@ class OperationsIT extends GatewayIntegrationTest {
         answer = JSON.readTree(http.post("/actuator/jolokia", level, true, "Sec-Fetch-Site", "same-origin")
                 .body());
         assertThat(answer.path("value").asText()).as(answer.toString()).isEqualTo("RoutesOnly");
+        // camel.main.jmx-management-mbeans-level: RoutesOnly, so no MBean per step (they would show no figures)
+        String processors =
+                "{\"type\":\"search\",\"mbean\":\"org.apache.camel:context=iot-gateway,type=processors,*\"}";
+        answer = JSON.readTree(http.post("/actuator/jolokia", processors, true, "Sec-Fetch-Site", "same-origin")
+                .body());
+        assertThat(answer.path("status").asInt()).as(answer.toString()).isEqualTo(200);
+        assertThat(answer.path("value").isArray()).as(answer.toString()).isTrue();
+        assertThat(answer.path("value")).as(answer.toString()).isEmpty();
+        String routes = "{\"type\":\"search\",\"mbean\":\"org.apache.camel:context=iot-gateway,type=routes,*\"}";
+        answer = JSON.readTree(http.post("/actuator/jolokia", routes, true, "Sec-Fetch-Site", "same-origin")
+                .body());
+        assertThat(answer.path("value")).as(answer.toString()).isNotEmpty();
     }
 
     @Test
