@@ -65,7 +65,8 @@ public record GatewayProperties(
      * @param rateLimitTrackedDevices most devices whose allowance is remembered at once (bounds the memory)
      * @param identityProperty MQTT 5 user property in which the broker passes the authenticated device id; when set,
      *     it must be present exactly once and equal the message's device id (blank: no check); a family may override
-     * @param lanes threads that validate, map and publish device messages, each device always on the same one
+     * @param lanes threads that validate, map and publish device messages, each device always on the same one; 0: on
+     *     the MQTT client's thread; absent: {@link #defaultLanes(int) chosen by the cores}
      */
     public record Ingest(
             @NotNull @Min(value = 1, message = "must be a positive number of bytes") Integer maxPayloadBytes,
@@ -74,8 +75,24 @@ public record GatewayProperties(
             @Valid @NotNull RateLimit rateLimit,
             @NotNull @Min(value = 1, message = "must be at least 1 device") Integer rateLimitTrackedDevices,
             String identityProperty,
-            @NotNull @Min(value = 0, message = "must be 0 (on the MQTT client's thread) or a number of threads")
-                    Integer lanes) {}
+            @Min(value = 0, message = "must be 0 (on the MQTT client's thread) or a number of threads") Integer lanes) {
+
+        /** The lanes configured, or when none is, those {@link #defaultLanes(int)} gives for this machine. */
+        public int laneCount() {
+            return lanes != null ? lanes : defaultLanes(Runtime.getRuntime().availableProcessors());
+        }
+
+        /**
+         * None on two cores or fewer: there, handing each message to a lane cost more than the lane's thread gained
+         * (docs/benchmarks.md, 2026-12-07: ingest only 93-105 ms of CPU per 1,000 messages without lanes, 109-168
+         * with two). The MQTT client's receiving and callback threads, the Kafka client's I/O thread and each family's
+         * own connection still spread the work. With more cores, two lanes, so one subscription's work is not bound
+         * to one thread.
+         */
+        static int defaultLanes(int processors) {
+            return processors <= 2 ? 0 : 2;
+        }
+    }
 
     /**
      * A token bucket per device: {@code perDevice} messages per second on average, up to {@code burst} at once.

@@ -57,7 +57,7 @@ class IngestRoutes extends RouteBuilder {
         this.ingestor = ingestor;
         this.router = router;
         this.mqtt = properties.mqtt();
-        this.laneCount = properties.ingest().lanes();
+        this.laneCount = properties.ingest().laneCount();
         this.identityProperty = properties.ingest().identityProperty();
         this.json = json;
         this.httpTimeout = httpTimeout;

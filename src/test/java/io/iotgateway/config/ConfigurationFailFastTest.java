@@ -42,6 +42,7 @@ class ConfigurationFailFastTest {
                 "gateway.mqtt.broker-url=localhost:1883 | gateway.mqtt.brokerUrl | tcp://localhost:1883",
                 "gateway.ingest.max-payload-bytes=0 | gateway.ingest.maxPayloadBytes | positive number of bytes",
                 "gateway.ingest.rate-limit.per-device=-1 | gateway.ingest.rateLimit.perDevice | 0 (off) or a number",
+                "gateway.ingest.lanes=-1 | gateway.ingest.lanes | must be 0 (on the MQTT client's thread) or a number",
                 "gateway.families[0].topic=probe/{deviceId | gateway.families[0].topic | expected literal text",
                 "gateway.families[0].schema=classpath:nope.json | gateway.families[0].schema | no JSON Schema at",
                 "gateway.families[0].name=Probe | gateway.families[0].name | must be kebab-case",
