@@ -23,6 +23,8 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.springframework.kafka.test.EmbeddedKafkaKraftBroker;
@@ -32,6 +34,9 @@ import org.springframework.kafka.test.EmbeddedKafkaKraftBroker;
  * test suite (random ports, in-memory) and by the sandbox (standard ports, MongoDB data on disk).
  */
 public final class EmbeddedBrokers implements AutoCloseable {
+
+    /** Every port {@link #freePort()} gave out. */
+    private static final Set<Integer> HANDED_OUT = ConcurrentHashMap.newKeySet();
 
     /** Topics the gateway writes, created up front with several partitions so per-device ordering is exercised. */
     private static final String[] GATEWAY_TOPICS = {
@@ -375,12 +380,20 @@ public final class EmbeddedBrokers implements AutoCloseable {
         return kafka;
     }
 
+    /**
+     * A port free now, never one this JVM handed out before: the kernel can give the same free port to two calls in a
+     * row, and a Kafka broker once got one port for two of its listeners (its storage format then refused the config).
+     */
     public static int freePort() {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            socket.setReuseAddress(true);
-            return socket.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+        while (true) {
+            try (ServerSocket socket = new ServerSocket(0)) {
+                socket.setReuseAddress(true);
+                if (HANDED_OUT.add(socket.getLocalPort())) {
+                    return socket.getLocalPort();
+                }
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
         }
     }
 }
