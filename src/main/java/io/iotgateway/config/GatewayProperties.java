@@ -85,9 +85,9 @@ public record GatewayProperties(
         /**
          * None on two cores or fewer: there, handing each message to a lane cost more than the lane's thread gained
          * (docs/benchmarks.md, 2026-12-07, four runs each way: ingest only 85-132 ms of CPU per 1,000 messages
-         * without lanes, 109-168 with two). The MQTT client's receiving and callback threads, the Kafka client's I/O thread and each family's
-         * own connection still spread the work. With more cores, two lanes, so one subscription's work is not bound
-         * to one thread.
+         * without lanes, 109-168 with two). The MQTT client's receiving and callback threads, the Kafka client's I/O
+         * thread and each family's own connection still spread the work. With more cores, two lanes, so one
+         * subscription's work is not bound to one thread.
          */
         static int defaultLanes(int processors) {
             return processors <= 2 ? 0 : 2;

@@ -67,15 +67,14 @@ public final class KafkaCluster implements AutoCloseable {
             controllerPorts[i] = EmbeddedBrokers.freePort();
             links[i] = new FaultyLink(EmbeddedBrokers.freePort(), clientPorts[i]);
         }
-        Properties config = adminConfig;
         // The test's own administration goes over the replication listeners: it keeps working while the links fail.
-        config.put(
+        adminConfig.put(
                 AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
                 Arrays.stream(brokerPorts).mapToObj(p -> "127.0.0.1:" + p).collect(Collectors.joining(",")));
-        config.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 30_000);
+        adminConfig.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 30_000);
         // a request to a broker that was just killed is given up soon, and sent to another
-        config.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 5_000);
-        this.admin = Admin.create(config);
+        adminConfig.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 5_000);
+        this.admin = Admin.create(adminConfig);
     }
 
     /** The fault suite's three-broker cluster under {@code dir}, with {@code topics} created. */
