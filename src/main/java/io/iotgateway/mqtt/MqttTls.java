@@ -19,7 +19,7 @@ import org.springframework.context.annotation.Configuration;
  * client certificate. Set on the {@code paho-mqtt5} component, whose configuration the ingest subscriptions
  * ({@code mqtt-ingest:}) and the command publisher both use. A bundle that does not exist, or one given with a
  * {@code tcp://} broker URL (where it would silently not be used), stops the start. Every MQTT connection also has
- * Nagle's algorithm off ({@link NoDelaySockets}): small request/acknowledge packets must not wait for delayed ACKs.
+ * Nagle's algorithm off, and plain ones read through a buffer ({@link MqttSockets}).
  */
 @Configuration(proxyBeanMethods = false)
 class MqttTls {
@@ -30,9 +30,9 @@ class MqttTls {
         String url = gateway.mqtt().brokerUrl();
         if (name == null || name.isBlank()) {
             SocketFactory sockets = url.startsWith("tcp://")
-                    ? NoDelaySockets.plain()
+                    ? MqttSockets.plain()
                     : url.startsWith("ssl://")
-                            ? NoDelaySockets.tls((SSLSocketFactory) SSLSocketFactory.getDefault())
+                            ? MqttSockets.tls((SSLSocketFactory) SSLSocketFactory.getDefault())
                             : null;
             return sockets(sockets);
         }
@@ -53,7 +53,7 @@ class MqttTls {
                             + ".truststore.location",
                     e);
         }
-        return sockets(NoDelaySockets.tls(bundle.createSslContext().getSocketFactory()));
+        return sockets(MqttSockets.tls(bundle.createSslContext().getSocketFactory()));
     }
 
     /** Sets {@code sockets} (null: Paho's own) as the socket factory of every MQTT connection of the gateway. */

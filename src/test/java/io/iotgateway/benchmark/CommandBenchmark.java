@@ -5,7 +5,7 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.mongodb.client.model.Filters;
-import io.iotgateway.mqtt.NoDelaySockets;
+import io.iotgateway.mqtt.MqttSockets;
 import io.iotgateway.support.GatewayIntegrationTest;
 import io.iotgateway.support.Http;
 import io.iotgateway.support.SimulatedActuator;
@@ -283,7 +283,7 @@ class CommandBenchmark extends GatewayIntegrationTest {
         MqttClient client = new MqttClient(MQTT_URL, id, new MemoryPersistence());
         MqttConnectionOptions options = new MqttConnectionOptions();
         options.setCleanStart(true);
-        options.setSocketFactory(NoDelaySockets.plain());
+        options.setSocketFactory(MqttSockets.plain());
         client.connect(options);
         return client;
     }

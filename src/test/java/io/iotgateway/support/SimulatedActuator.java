@@ -2,7 +2,7 @@ package io.iotgateway.support;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.iotgateway.mqtt.NoDelaySockets;
+import io.iotgateway.mqtt.MqttSockets;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
@@ -53,7 +53,7 @@ public final class SimulatedActuator implements AutoCloseable {
             client.setCallback((MessageCallback) this::onCommand);
             MqttConnectionOptions options = new MqttConnectionOptions();
             options.setCleanStart(true);
-            options.setSocketFactory(NoDelaySockets.plain());
+            options.setSocketFactory(MqttSockets.plain());
             options.setAutomaticReconnect(true);
             client.connect(options);
             for (String deviceId : deviceIds) {
