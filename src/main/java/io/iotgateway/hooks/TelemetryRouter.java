@@ -56,12 +56,15 @@ public class TelemetryRouter {
     private static final Duration MAX_PAUSE = Duration.ofSeconds(30);
     public static final String RECORD_HOOK_PREFIX = "direct:on-record-";
 
-    /** Exchange properties the ingest route leaves for the hooks. */
-    public static final String RECORDS = "gateway.records";
+    /** The exchange property the ingest route leaves for the hooks: a {@link Mapped}. */
+    static final String MAPPED = "gateway.mapped";
 
-    public static final String RAW_PAYLOAD = "gateway.rawPayload";
-    static final String RECORD_JSON = "gateway.recordJson";
-    public static final String VARIABLES = "gateway.topicVariables";
+    /**
+     * What a mapped device message leaves for its hooks: its canonical records, each record's JSON (serialised once,
+     * for Kafka and the record hooks), the payload as received and the variables of its topic. One exchange property
+     * rather than four: each one costs a map entry per message, and past eleven Camel's property map grows.
+     */
+    record Mapped(List<TelemetryRecord> records, List<byte[]> json, byte[] payload, Map<?, ?> variables) {}
 
     /** What the dead-letter channel reads, passed on to a hook so a hook's reject is reported like the message's. */
     private static final List<String> DEAD_LETTER_CONTEXT = List.of(
@@ -106,10 +109,12 @@ public class TelemetryRouter {
     }
 
     /**
-     * The canonical records as one Kafka batch for {@code device.telemetry}. Their JSON stays on the exchange for the
-     * record hooks, so each record is serialised once.
+     * The canonical records of a device message ({@code payload}, on a topic with {@code variables}) as one Kafka
+     * batch for {@code device.telemetry}. Their JSON stays on the exchange for the record hooks, so each record is
+     * serialised once.
      */
-    public List<Message> route(Exchange exchange, List<TelemetryRecord> records) {
+    public List<Message> route(
+            Exchange exchange, List<TelemetryRecord> records, byte[] payload, Map<String, String> variables) {
         List<Message> out = new ArrayList<>(records.size());
         List<byte[]> json = new ArrayList<>(records.size());
         for (TelemetryRecord record : records) {
@@ -118,7 +123,7 @@ public class TelemetryRouter {
             out.add(message(record, body));
             json.add(body);
         }
-        exchange.setProperty(RECORD_JSON, json);
+        exchange.setProperty(MAPPED, new Mapped(records, json, payload, variables));
         // Planned now, on the thread that mapped the message, so once Kafka has the records the route knows whether
         // anything is left that may wait (ingest/TelemetryProducer).
         exchange.setProperty(HookStage.CALLS, plan(exchange));
@@ -243,16 +248,16 @@ public class TelemetryRouter {
                 hook.setProperty(known, value);
             }
         }
+        Mapped mapped = ingest.getProperty(MAPPED, Mapped.class);
         if (record < 0) {
-            hook.setMessage(message(source, ingest.getProperty(RAW_PAYLOAD, byte[].class)));
+            hook.setMessage(message(source, mapped.payload()));
         } else {
-            List<?> json = ingest.getProperty(RECORD_JSON, List.class);
-            hook.setMessage(message(source, json != null ? (byte[]) json.get(record) : source.toJson(this.json)));
+            hook.setMessage(message(source, mapped.json().get(record)));
             hook.setProperty("value", source.value());
             hook.setProperty("unit", source.unit());
             hook.setProperty("timestamp", Instants.format(source.timestamp()));
         }
-        setProperties(hook, ingest.getProperty(VARIABLES, Map.class), source);
+        setProperties(hook, mapped.variables(), source);
         return hook;
     }
 
@@ -415,9 +420,10 @@ public class TelemetryRouter {
                 : uri;
     }
 
-    @SuppressWarnings("unchecked")
-    private static List<TelemetryRecord> records(Exchange exchange) {
-        return exchange.getProperty(RECORDS, List.class);
+    /** The canonical records the ingest route mapped the exchange's message to, or null before it was mapped. */
+    public static List<TelemetryRecord> records(Exchange exchange) {
+        Mapped mapped = exchange.getProperty(MAPPED, Mapped.class);
+        return mapped == null ? null : mapped.records();
     }
 
     private static void setProperties(Exchange exchange, Map<?, ?> variables, TelemetryRecord record) {

@@ -201,7 +201,7 @@ final class HttpIngest implements Processor {
         }
         Exception failure = work.getException();
         if (failure == null) {
-            List<?> records = work.getProperty(TelemetryRouter.RECORDS, List.class);
+            List<?> records = TelemetryRouter.records(work);
             ObjectNode body = json.createObjectNode()
                     .put("status", "accepted")
                     .put("deviceId", work.getProperty(GatewayExchange.DEVICE_ID, String.class))

@@ -139,7 +139,10 @@ class IngestRoutes extends RouteBuilder {
     private void define(RouteBuilder builder, String name, String filter) {
         RouteDefinition subscription = builder.from(MqttSubscriptions.endpoint(filter, name, mqtt))
                 .routeId(routeId(name))
-                .routeConfigurationId(GatewayExchange.ERROR_POLICY);
+                .routeConfigurationId(GatewayExchange.ERROR_POLICY)
+                // The body is Paho's byte array, never a stream: Camel's caching would only check it, twice per
+                // message.
+                .streamCache("false");
         // Validate, map, publish and run the YAML hooks: what every message of the family goes through.
         subscription.process(new IngestStep(ingestor::process, name, telemetry, router.hookStage(), lanes));
     }

@@ -20,7 +20,7 @@ import org.apache.camel.support.EventHelper;
  * Kafka, then call the YAML hooks. One step rather than three because every step of a route whose error handler may
  * redeliver first takes a defensive copy of the exchange (headers and properties), and the hot path paid for three.
  *
- * <p>A redelivery runs the step again from where it failed, which the exchange remembers ({@link #STAGE}): a message
+ * <p>A redelivery runs the step again from where it failed, which the exchange remembers ({@link #RESUME}): a message
  * already mapped is not mapped again, and once its records are in Kafka only the hooks are left (the hook step itself
  * resumes at the hook that failed). A message the Kafka send failed for is sent whole again, as the separate send step
  * did.
@@ -29,15 +29,21 @@ import org.apache.camel.support.EventHelper;
  */
 final class IngestStep extends AsyncProcessorSupport {
 
-    static final String STAGE = "gateway.ingestStage";
+    /**
+     * Where a redelivery resumes: a {@link Publish} with the Kafka batch of the mapped records (kept because a
+     * redelivery restores the original message body), or {@link #HOOKS}. One property for both: each one an exchange
+     * carries costs a map entry per message, and past eleven Camel's map grows.
+     */
+    static final String RESUME = "gateway.ingestResume";
 
-    /** The Kafka batch of the mapped records, kept for a redelivery (which restores the original message body). */
-    static final String BATCH = "gateway.ingestBatch";
+    private record Publish(List<?> batch) {}
 
-    private enum Stage {
-        PUBLISH,
-        HOOKS
-    }
+    private static final Object HOOKS = new Object() {
+        @Override
+        public String toString() {
+            return "hooks";
+        }
+    };
 
     /** Validates and maps a message of a family's subscription; its body becomes the Kafka batch. */
     @FunctionalInterface
@@ -66,10 +72,10 @@ final class IngestStep extends AsyncProcessorSupport {
 
     @Override
     public boolean process(Exchange exchange, AsyncCallback callback) {
-        Stage stage = exchange.getProperty(STAGE, Stage.class);
-        ExecutorService lane = stage == null ? lanes.laneOf(exchange, family) : null;
+        Object resume = exchange.getProperty(RESUME);
+        ExecutorService lane = resume == null ? lanes.laneOf(exchange, family) : null;
         if (lane == null) {
-            return run(exchange, stage, callback);
+            return run(exchange, resume, callback);
         }
         try {
             // Completed from the lane, so always asynchronously as far as Camel is concerned.
@@ -83,8 +89,8 @@ final class IngestStep extends AsyncProcessorSupport {
         }
     }
 
-    private boolean run(Exchange exchange, Stage stage, AsyncCallback callback) {
-        if (stage == null) {
+    private boolean run(Exchange exchange, Object resume, AsyncCallback callback) {
+        if (resume == null) {
             try {
                 mapping.map(exchange, family);
             } catch (RuntimeException e) {
@@ -92,14 +98,13 @@ final class IngestStep extends AsyncProcessorSupport {
                 callback.done(true);
                 return true;
             }
-            exchange.setProperty(BATCH, exchange.getMessage().getBody());
-            stage = Stage.PUBLISH;
-            exchange.setProperty(STAGE, stage);
+            resume = new Publish(exchange.getMessage().getBody(List.class));
+            exchange.setProperty(RESUME, resume);
         }
-        if (stage == Stage.HOOKS) {
+        if (resume == HOOKS) {
             return hooks.process(exchange, callback);
         }
-        List<?> batch = exchange.getProperty(BATCH, List.class);
+        List<?> batch = ((Publish) resume).batch();
         if (batch.isEmpty()) {
             // a message that yields no record (a Sparkplug DEATH of an old session, a command): nothing to send
             return afterPublish(exchange, callback);
@@ -130,8 +135,7 @@ final class IngestStep extends AsyncProcessorSupport {
             callback.done(true);
             return true;
         }
-        exchange.setProperty(STAGE, Stage.HOOKS);
-        exchange.removeProperty(BATCH);
+        exchange.setProperty(RESUME, HOOKS);
         return hooks.process(exchange, callback);
     }
 }

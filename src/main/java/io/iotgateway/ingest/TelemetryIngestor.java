@@ -162,10 +162,7 @@ class TelemetryIngestor {
         if (topicDeviceId == null) {
             admit(match.family(), records.get(0).deviceId(), userProperties, replayed);
         }
-        exchange.setProperty(TelemetryRouter.RECORDS, records);
-        exchange.setProperty(TelemetryRouter.RAW_PAYLOAD, payload);
-        exchange.setProperty(TelemetryRouter.VARIABLES, match.variables());
-        in.setBody(router.route(exchange, records));
+        in.setBody(router.route(exchange, records, payload, match.variables()));
     }
 
     /**
@@ -194,10 +191,7 @@ class TelemetryIngestor {
         if (result.deviceId() != null) {
             exchange.setProperty(GatewayExchange.DEVICE_ID, result.deviceId());
         }
-        exchange.setProperty(TelemetryRouter.RECORDS, result.records());
-        exchange.setProperty(TelemetryRouter.RAW_PAYLOAD, payload);
-        exchange.setProperty(TelemetryRouter.VARIABLES, Map.of());
-        List<Message> batch = router.route(exchange, result.records());
+        List<Message> batch = router.route(exchange, result.records(), payload, Map.of());
         for (SparkplugHost.StatusEvent status : result.statuses()) {
             Message message = new DefaultMessage(exchange.getContext());
             message.setBody(status.json());

@@ -39,7 +39,10 @@ final class TelemetryProducer extends KafkaProducer {
 
     private final Predicate<Exchange> mayWait;
 
-    /** @param mayWait true for an exchange whose route, after a successful send, may still wait (e.g. call a hook) */
+    /**
+     * @param mayWait true for an exchange whose route, after a successful send, may still wait (e.g. call a hook);
+     *     asked when the exchange's records are sent
+     */
     TelemetryProducer(KafkaEndpoint endpoint, Predicate<Exchange> mayWait) {
         super(endpoint);
         this.mayWait = mayWait;
@@ -140,11 +143,15 @@ final class TelemetryProducer extends KafkaProducer {
         // One more than the records: the sending thread holds it until every record is handed over.
         private final AtomicInteger pending;
         private final AtomicReference<Exception> failure = new AtomicReference<>();
+        // Asked here, on the sending thread: asking on Kafka's I/O thread read the exchange's properties from the
+        // other core's cache, 3 % of the ingest's samples (docs/benchmarks.md). Hooks are planned before the send.
+        private final boolean routeMayWait;
 
         Acknowledgements(Exchange exchange, AsyncCallback callback, int records) {
             this.exchange = exchange;
             this.callback = callback;
             this.pending = new AtomicInteger(records + 1);
+            this.routeMayWait = mayWait.test(exchange);
         }
 
         /** The sender's part: true (done, on this thread) when Kafka already acknowledged every record. */
@@ -177,7 +184,7 @@ final class TelemetryProducer extends KafkaProducer {
         }
 
         private void continueRoute() {
-            if (!failed() && !mayWait.test(exchange)) {
+            if (!failed() && !routeMayWait) {
                 try {
                     callback.done(false);
                 } catch (RuntimeException e) {

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.iotgateway.telemetry.TelemetryRecord;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import org.apache.camel.CamelContext;
 import org.apache.camel.Exchange;
 import org.apache.camel.builder.RouteBuilder;
@@ -132,8 +133,9 @@ class HookGuardTest {
 
     private Exchange exchange(TelemetryRecord record) {
         Exchange exchange = new DefaultExchange(camel);
-        exchange.setProperty(TelemetryRouter.RECORDS, List.of(record));
-        exchange.setProperty(TelemetryRouter.RAW_PAYLOAD, new byte[0]);
+        exchange.setProperty(
+                TelemetryRouter.MAPPED,
+                new TelemetryRouter.Mapped(List.of(record), List.of(new byte[0]), new byte[0], Map.of()));
         return exchange;
     }
 

@@ -129,14 +129,15 @@ class HookStageTest {
 
     private Exchange ingest(TelemetryRecord... records) {
         Exchange exchange = new DefaultExchange(camel);
-        exchange.setProperty(TelemetryRouter.RECORDS, List.of(records));
-        exchange.setProperty(TelemetryRouter.RAW_PAYLOAD, "{\"raw\":true}".getBytes(StandardCharsets.UTF_8));
-        exchange.setProperty(TelemetryRouter.VARIABLES, Map.of("place", "hall"));
         exchange.setProperty(
-                TelemetryRouter.RECORD_JSON,
-                java.util.stream.IntStream.range(0, records.length)
-                        .mapToObj(i -> ("{\"record\":" + i + "}").getBytes(StandardCharsets.UTF_8))
-                        .toList());
+                TelemetryRouter.MAPPED,
+                new TelemetryRouter.Mapped(
+                        List.of(records),
+                        java.util.stream.IntStream.range(0, records.length)
+                                .mapToObj(i -> ("{\"record\":" + i + "}").getBytes(StandardCharsets.UTF_8))
+                                .toList(),
+                        "{\"raw\":true}".getBytes(StandardCharsets.UTF_8),
+                        Map.of("place", "hall")));
         exchange.setProperty(GatewayExchange.SOURCE_TOPIC, "devices/bike-1/telemetry");
         return camel.createProducerTemplate().send("direct:ingest", exchange);
     }

@@ -33,6 +33,15 @@ class FamilyIngestIT extends GatewayIntegrationTest {
     ObjectMapper json;
 
     @Test
+    void familySubscriptionsDoNotCacheTheirBytePayloadsAsStreams() {
+        assertThat(camel.getRoutes())
+                .filteredOn(route -> route.getRouteId().startsWith("ingest-receive-")
+                        && route.getEndpoint().getEndpointUri().startsWith("mqtt-ingest:"))
+                .isNotEmpty()
+                .allSatisfy(route -> assertThat(route.isStreamCaching()).isFalse());
+    }
+
+    @Test
     void devicesFamilyKeepsUnnamedFieldsAsMetadata() throws IOException {
         String id = uniqueId("thermo");
         String payload =
