@@ -55,12 +55,14 @@ public final class MqttSockets {
 
         @Override
         public Socket createSocket(String host, int port) throws IOException {
-            return connected(new InetSocketAddress(host, port), null);
+            return connected(new InetSocketAddress(InetAddress.getByName(host), port), null);
         }
 
         @Override
         public Socket createSocket(String host, int port, InetAddress localHost, int localPort) throws IOException {
-            return connected(new InetSocketAddress(host, port), new InetSocketAddress(localHost, localPort));
+            return connected(
+                    new InetSocketAddress(InetAddress.getByName(host), port),
+                    new InetSocketAddress(localHost, localPort));
         }
 
         @Override
@@ -83,8 +85,12 @@ public final class MqttSockets {
                 }
                 socket.connect(remote);
                 return socket;
-            } catch (IOException e) {
-                socket.close();
+            } catch (IOException | RuntimeException e) {
+                try {
+                    socket.close();
+                } catch (IOException closing) {
+                    e.addSuppressed(closing);
+                }
                 throw e;
             }
         }
@@ -96,8 +102,9 @@ public final class MqttSockets {
 
         @Override
         public synchronized InputStream getInputStream() throws IOException {
+            InputStream socketInput = super.getInputStream(); // fails as a plain socket's would, once closed
             if (input == null) {
-                input = new BufferedInputStream(super.getInputStream(), INPUT_BUFFER_BYTES);
+                input = new BufferedInputStream(socketInput, INPUT_BUFFER_BYTES);
             }
             return input;
         }

@@ -10,6 +10,7 @@ import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.net.SocketException;
 import javax.net.SocketFactory;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLSocketFactory;
@@ -51,13 +52,19 @@ class MqttSocketsTest {
     }
 
     @Test
-    void plainSocketsConnectFromAGivenLocalAddressAndFailClearly() throws Exception {
+    void plainSocketsConnectAsTheJdksDoAndFailClearly() throws Exception {
         SocketFactory plain = MqttSockets.plain();
-        try (ServerSocket server = new ServerSocket(0, 1, LOOPBACK);
-                Socket connected = plain.createSocket("localhost", server.getLocalPort(), LOOPBACK, 0)) {
+        try (ServerSocket server = new ServerSocket(0, 2, LOOPBACK);
+                Socket connected = plain.createSocket("localhost", server.getLocalPort(), LOOPBACK, 0);
+                Socket noHost = plain.createSocket((String) null, server.getLocalPort())) {
             assertThat(connected.isConnected()).isTrue();
             assertThat(connected.getLocalAddress()).isEqualTo(LOOPBACK);
             assertThat(connected.getTcpNoDelay()).isTrue();
+            // as new Socket(null, port): the loopback address
+            assertThat(noHost.getInetAddress().isLoopbackAddress()).isTrue();
+            connected.getInputStream();
+            connected.close();
+            assertThatThrownBy(connected::getInputStream).isInstanceOf(SocketException.class);
         }
         int closedPort;
         try (ServerSocket closed = new ServerSocket(0, 1, LOOPBACK)) {
