@@ -64,7 +64,7 @@ public class TelemetryRouter {
      * for Kafka and the record hooks), the payload as received and the variables of its topic. One exchange property
      * rather than four: each one costs a map entry per message, and past eleven Camel's property map grows.
      */
-    record Mapped(List<TelemetryRecord> records, List<byte[]> json, byte[] payload, Map<?, ?> variables) {}
+    record Mapped(List<TelemetryRecord> records, List<byte[]> json, byte[] payload, Map<String, String> variables) {}
 
     /** What the dead-letter channel reads, passed on to a hook so a hook's reject is reported like the message's. */
     private static final List<String> DEAD_LETTER_CONTEXT = List.of(

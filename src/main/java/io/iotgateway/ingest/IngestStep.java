@@ -31,19 +31,16 @@ final class IngestStep extends AsyncProcessorSupport {
 
     /**
      * Where a redelivery resumes: a {@link Publish} with the Kafka batch of the mapped records (kept because a
-     * redelivery restores the original message body), or {@link #HOOKS}. One property for both: each one an exchange
+     * redelivery restores the original message body), or {@link Hooks#HOOKS}. One property for both: each one an exchange
      * carries costs a map entry per message, and past eleven Camel's map grows.
      */
     static final String RESUME = "gateway.ingestResume";
 
     private record Publish(List<?> batch) {}
 
-    private static final Object HOOKS = new Object() {
-        @Override
-        public String toString() {
-            return "hooks";
-        }
-    };
+    private enum Hooks {
+        HOOKS
+    }
 
     /** Validates and maps a message of a family's subscription; its body becomes the Kafka batch. */
     @FunctionalInterface
@@ -101,7 +98,7 @@ final class IngestStep extends AsyncProcessorSupport {
             resume = new Publish(exchange.getMessage().getBody(List.class));
             exchange.setProperty(RESUME, resume);
         }
-        if (resume == HOOKS) {
+        if (resume == Hooks.HOOKS) {
             return hooks.process(exchange, callback);
         }
         List<?> batch = ((Publish) resume).batch();
@@ -135,7 +132,7 @@ final class IngestStep extends AsyncProcessorSupport {
             callback.done(true);
             return true;
         }
-        exchange.setProperty(RESUME, HOOKS);
+        exchange.setProperty(RESUME, Hooks.HOOKS);
         return hooks.process(exchange, callback);
     }
 }
